@@ -1,0 +1,237 @@
+"""Contacts of a file, their contact means (postal, e-mail, phone) and the evidence
+that qualifies each means."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from dossiers.models import Dossier
+
+POSTAL_LINE_LENGTH = 38  # AFNOR XPZ 10-011: at most 38 characters a line
+
+
+class Contact(models.Model):
+    class Civility(models.TextChoices):
+        NONE = "", _("—")
+        MR = "M.", _("M.")
+        MRS = "Mme", _("Mme")
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("dossier")
+    )
+    # The person's key within the file in the system that imported it.
+    external_key = models.CharField(_("clé externe"), max_length=100, blank=True, default="")
+    civility = models.CharField(
+        _("civilité"), max_length=5, choices=Civility, blank=True, default=""
+    )
+    last_name = models.CharField(_("nom"), max_length=100)
+    first_name = models.CharField(_("prénom"), max_length=100, blank=True, default="")
+    function = models.CharField(_("fonction"), max_length=100, blank=True, default="")
+    observation = models.TextField(_("observation"), max_length=2000, blank=True, default="")
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "external_key"],
+                condition=~Q(external_key=""),
+                name="contact_unique_external_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        parts = [self.civility, self.first_name, self.last_name]
+        return " ".join(part for part in parts if part)
+
+
+class ContactPointQuerySet(models.QuerySet):
+    def visible(self, show_invalid: bool):
+        return self if show_invalid else self.exclude(status=ContactPoint.Status.INVALID)
+
+    def valid(self):
+        return self.filter(status=ContactPoint.Status.VALID)
+
+
+class ContactPoint(models.Model):
+    """One means of reaching a contact: a postal address, an e-mail or a phone."""
+
+    class Kind(models.TextChoices):
+        POSTAL = "postal", _("courrier")
+        EMAIL = "email", _("e-mail")
+        PHONE = "phone", _("téléphone")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("À qualifier")
+        VALID = "valid", _("Validé")
+        INVALID = "invalid", _("Invalide")
+
+    class PhoneType(models.TextChoices):
+        NONE = "", _("—")
+        MOBILE = "mobile", _("mobile")
+        LANDLINE = "fixe", _("fixe")
+        OTHER = "autre", _("autre")
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="points", verbose_name=_("contact")
+    )
+    # Denormalised from the contact so that the database itself can hold the rule
+    # "at most one default per file and kind, across all the file's contacts".
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="contact_points", verbose_name=_("dossier")
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=Kind)
+    status = models.CharField(
+        _("qualification"), max_length=10, choices=Status, default=Status.PENDING
+    )
+    is_default = models.BooleanField(_("par défaut"), default=False)
+    validated_at = models.DateTimeField(_("validé le"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("qualifié le"), null=True, blank=True)
+    # The evidence or manual action that put the means in its current state.
+    last_evidence = models.ForeignKey(
+        "Evidence",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dernière preuve"),
+    )
+
+    email = models.EmailField(_("e-mail"), blank=True, default="")
+    phone = PhoneNumberField(_("téléphone"), blank=True, default="", region="FR")
+    phone_type = models.CharField(
+        _("type de ligne"), max_length=10, choices=PhoneType, blank=True, default=""
+    )
+    address_line1 = models.CharField(
+        _("adresse ligne 1"), max_length=POSTAL_LINE_LENGTH, blank=True, default=""
+    )
+    address_line2 = models.CharField(
+        _("adresse ligne 2"), max_length=POSTAL_LINE_LENGTH, blank=True, default=""
+    )
+    address_line3 = models.CharField(
+        _("adresse ligne 3"), max_length=POSTAL_LINE_LENGTH, blank=True, default=""
+    )
+    postcode = models.CharField(_("code postal"), max_length=10, blank=True, default="")
+    city = models.CharField(_("ville"), max_length=POSTAL_LINE_LENGTH, blank=True, default="")
+    country = models.CharField(_("pays"), max_length=2, blank=True, default="FR")
+    # What makes two means the same means: E.164 phone, lower-cased e-mail,
+    # normalised address lines and postcode. Also what search looks up.
+    value_key = models.CharField(_("valeur normalisée"), max_length=300, db_index=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
+
+    objects = ContactPointQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("moyen de contact")
+        verbose_name_plural = _("moyens de contact")
+        ordering = ["kind", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "kind"],
+                condition=Q(is_default=True),
+                name="one_default_per_dossier_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_default=False) | Q(status="valid"),
+                name="default_is_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    (Q(kind="email") & ~Q(email=""))
+                    | (Q(kind="phone") & ~Q(phone=""))
+                    | (Q(kind="postal") & ~Q(address_line1="") & ~Q(city=""))
+                ),
+                name="point_value_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["contact", "kind", "value_key"], name="point_unique_per_contact"
+            ),
+        ]
+        indexes = [models.Index(fields=["dossier", "kind", "status"], name="point_dossier_idx")]
+
+    def __str__(self) -> str:
+        return self.display_value
+
+    @property
+    def display_value(self) -> str:
+        if self.kind == self.Kind.PHONE:
+            return self.phone.as_national if self.phone else ""
+        if self.kind == self.Kind.EMAIL:
+            return self.email
+        return ", ".join(self.address_lines)
+
+    @property
+    def address_lines(self) -> list[str]:
+        lines = [self.address_line1, self.address_line2, self.address_line3]
+        town = f"{self.postcode} {self.city}".strip()
+        lines.append(town)
+        if self.country and self.country != "FR":
+            lines.append(self.country)
+        return [line for line in lines if line]
+
+    @property
+    def is_mobile(self) -> bool:
+        return self.kind == self.Kind.PHONE and self.phone_type == self.PhoneType.MOBILE
+
+
+class Evidence(models.Model):
+    """Why a means is in its state: a piece of evidence or a manual action."""
+
+    class Kind(models.TextChoices):
+        CALL_COMPLETED = "appel_abouti", _("appel abouti")
+        CALL_INCOMING = "appel_entrant", _("appel entrant")
+        WRONG_NUMBER = "faux_numero", _("faux numéro")
+        RECEIPT_ACK = "accuse_reception", _("accusé de réception signé")
+        LETTER_INCOMING = "courrier_entrant", _("courrier entrant")
+        NPAI = "npai", _("courrier retourné NPAI")
+        EMAIL_REPLY = "email_recu", _("réponse par e-mail")
+        BOUNCE = "bounce", _("e-mail rejeté (bounce)")
+        MANUAL_VALIDATE = "validation_manuelle", _("validation manuelle")
+        MANUAL_INVALIDATE = "invalidation_manuelle", _("invalidation manuelle")
+        MANUAL_CANCEL = "annulation_validation", _("validation annulée")
+        IMPORTED = "import", _("import")
+
+    class Source(models.TextChoices):
+        UI = "ui", _("application")
+        IMPORT = "import", _("import")
+        SYSTEM = "system", _("système")
+
+    point = models.ForeignKey(
+        ContactPoint,
+        on_delete=models.CASCADE,
+        related_name="evidences",
+        verbose_name=_("moyen de contact"),
+    )
+    kind = models.CharField(_("type"), max_length=30, choices=Kind)
+    occurred_at = models.DateTimeField(_("date"), default=timezone.now)
+    source = models.CharField(_("source"), max_length=10, choices=Source, default=Source.UI)
+    source_detail = models.CharField(_("précision"), max_length=200, blank=True, default="")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enregistré par"),
+    )
+    comment = models.CharField(_("commentaire"), max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("preuve")
+        verbose_name_plural = _("preuves")
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.occurred_at:%d/%m/%Y})"

@@ -1,0 +1,61 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from .models import Dossier
+
+
+def active_collaborators():
+    User = get_user_model()
+    return (
+        User.objects.filter(is_active=True, groups__permissions__codename="view_dossier")
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class CollaboratorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class ReassignForm(forms.Form):
+    assigned_to = CollaboratorChoiceField(
+        label=_("Collaborateur"),
+        queryset=active_collaborators(),
+        empty_label=None,
+        error_messages={"invalid_choice": _("Choisissez un collaborateur actif dans la liste.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = active_collaborators()
+
+
+class DossierFilterForm(forms.Form):
+    q = forms.CharField(label=_("Rechercher"), required=False, max_length=200)
+    collaborateur = CollaboratorChoiceField(
+        label=_("Collaborateur"),
+        queryset=active_collaborators(),
+        required=False,
+        empty_label=_("Tous les collaborateurs"),
+    )
+    statut = forms.ChoiceField(
+        label=_("Statut"),
+        required=False,
+        choices=[("", _("Tous les statuts")), *Dossier.Status.choices],
+    )
+    tri = forms.ChoiceField(
+        label=_("Trier par"),
+        required=False,
+        choices=[
+            ("encours", _("Encours décroissant")),
+            ("anciennete", _("Ancienneté de la dette")),
+            ("reference", _("Référence")),
+            ("nom", _("Nom")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collaborateur"].queryset = active_collaborators()

@@ -1,0 +1,106 @@
+"""Reads that shape data for the file pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import phonenumbers
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from .models import Dossier, JournalEntry, Note
+
+SORTS = {
+    "encours": ("-outstanding", "reference"),
+    "-encours": ("outstanding", "reference"),
+    "anciennete": ("oldest_due_date", "reference"),
+    "reference": ("reference",),
+    "nom": ("name", "reference"),
+}
+
+
+def _contact_point_model():
+    # dossiers does not import contacts: reach the model through the reverse relation.
+    return Dossier._meta.get_field("contact_points").related_model
+
+
+def phone_query_to_e164(query: str) -> str | None:
+    digits = [c for c in query if c.isdigit()]
+    if len(digits) < 6 or any(c.isalpha() for c in query):
+        return None
+    try:
+        number = phonenumbers.parse(query, "FR")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def search_q(query: str) -> Q:
+    """A free-text search: reference, name, e-mail or a phone typed in any usual format."""
+    query = query.strip()
+    if not query:
+        return Q()
+    point_model = _contact_point_model()
+    points = point_model.objects.filter(dossier=OuterRef("pk"))
+    if "@" in query:
+        return Q(Exists(points.filter(kind="email", value_key=query.lower())))
+    e164 = phone_query_to_e164(query)
+    if e164:
+        return Q(Exists(points.filter(kind="phone", value_key=e164))) | Q(reference=query)
+    return Q(reference__iexact=query) | Q(reference__istartswith=query) | Q(name__icontains=query)
+
+
+@dataclass
+class DossierListParams:
+    query: str = ""
+    mine: bool = False
+    assigned_to: int | None = None
+    status: str = ""
+    sort: str = "encours"
+
+
+def dossier_list(*, user, params: DossierListParams) -> QuerySet[Dossier]:
+    queryset = Dossier.objects.select_related("assigned_to")
+    if params.mine:
+        queryset = queryset.filter(assigned_to=user)
+    elif params.assigned_to:
+        queryset = queryset.filter(assigned_to_id=params.assigned_to)
+    if params.status:
+        queryset = queryset.filter(status=params.status)
+    if params.query:
+        queryset = queryset.filter(search_q(params.query))
+    order = SORTS.get(params.sort, SORTS["encours"])
+    if params.sort == "anciennete":
+        from django.db.models import F
+
+        return queryset.order_by(F("oldest_due_date").asc(nulls_last=True), "reference")
+    return queryset.order_by(*order)
+
+
+@dataclass
+class DossierHeader:
+    outstanding: object
+    overdue_count: int
+    days_overdue: int | None
+
+
+def dossier_header(*, dossier: Dossier) -> DossierHeader:
+    today = timezone.localdate()
+    overdue = dossier.receivables.aggregate(
+        n=Count("pk", filter=Q(balance__gt=0, due_date__lt=today))
+    )["n"]
+    return DossierHeader(
+        outstanding=dossier.outstanding,
+        overdue_count=overdue,
+        days_overdue=dossier.days_overdue,
+    )
+
+
+def dossier_notes(*, dossier: Dossier) -> QuerySet[Note]:
+    return dossier.notes.select_related("author").order_by("-created_at", "-id")
+
+
+def dossier_journal(*, dossier: Dossier, limit: int = 200) -> QuerySet[JournalEntry]:
+    return dossier.journal.select_related("actor").order_by("-created_at", "-id")[:limit]

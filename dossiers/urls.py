@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dossiers"
+
+urlpatterns = [
+    path("", views.dossier_list_view, name="list"),
+    path("<int:pk>/", views.dossier_detail_view, name="detail"),
+    path("<int:pk>/reaffecter/", views.dossier_reassign_view, name="reassign"),
+]

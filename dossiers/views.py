@@ -1,0 +1,109 @@
+"""Pages of the files: the list and the client file. Thin: access, form, service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from contacts.selectors import contact_block
+from pieces.selectors import dossier_pieces
+from recouvrement.access import can_view_dossiers, dossier_for_user
+
+from . import selectors, services
+from .forms import DossierFilterForm, ReassignForm
+from .models import Dossier
+
+SHOW_INVALID_SESSION_KEY = "show_invalid_contacts"
+PAGE_SIZE = 50
+TABS = {"notes", "pieces", "journal"}
+
+
+def dossier_list_view(request):
+    if not can_view_dossiers(request.user):
+        from django.http import Http404
+
+        raise Http404
+    view = request.GET.get("vue", "mes")
+    form = DossierFilterForm(request.GET or None)
+    params = selectors.DossierListParams(mine=view == "mes")
+    if form.is_valid():
+        data = form.cleaned_data
+        params.query = data["q"]
+        params.status = data["statut"]
+        params.sort = data["tri"] or "encours"
+        if data["collaborateur"]:
+            params.assigned_to = data["collaborateur"].pk
+            params.mine = False
+    if view == "top":
+        params.mine = False
+        params.sort = "encours"
+    queryset = selectors.dossier_list(user=request.user, params=params)
+    paginator = Paginator(queryset, PAGE_SIZE)
+    if view == "top":
+        # The few files that make most of the money: the top 20, no pagination.
+        page = paginator.get_page(1)
+        page.object_list = list(queryset[:20])
+    else:
+        page = paginator.get_page(request.GET.get("page"))
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    context = {
+        "page": page,
+        "form": form,
+        "view": view,
+        "nav": view,
+        "querystring": querystring.urlencode(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "dossiers/list.html", context)
+
+
+def dossier_detail_context(request, dossier: Dossier) -> dict:
+    show_invalid = bool(request.session.get(SHOW_INVALID_SESSION_KEY, False))
+    receivables = list(dossier.receivables.order_by("due_date", "number"))
+    today = timezone.localdate()
+    notes = list(selectors.dossier_notes(dossier=dossier))
+    pieces = list(dossier_pieces(dossier=dossier))
+    return {
+        "dossier": dossier,
+        "receivables": receivables,
+        "overdue_count": sum(1 for r in receivables if r.balance > 0 and r.due_date < today),
+        "today": today,
+        "contacts": contact_block(dossier=dossier, show_invalid=show_invalid),
+        "show_invalid": show_invalid,
+        "notes": notes,
+        "pieces": pieces,
+        "journal": list(selectors.dossier_journal(dossier=dossier)),
+        "reassign_form": ReassignForm(initial={"assigned_to": dossier.assigned_to_id}),
+        "can_reassign": request.user.has_perm("dossiers.reassign_dossier"),
+    }
+
+
+def dossier_detail_view(request, pk: int):
+    dossier = dossier_for_user(request, pk, queryset=Dossier.objects.select_related("assigned_to"))
+    context = dossier_detail_context(request, dossier)
+    context["tab"] = request.GET.get("onglet") if request.GET.get("onglet") in TABS else "notes"
+    return render(request, "dossiers/detail.html", context)
+
+
+@require_POST
+def dossier_reassign_view(request, pk: int):
+    dossier = dossier_for_user(request, pk, perm="dossiers.reassign_dossier")
+    form = ReassignForm(request.POST)
+    if form.is_valid():
+        services.dossier_reassign(
+            dossier=dossier, assignee=form.cleaned_data["assigned_to"], user=request.user
+        )
+        messages.success(
+            request,
+            _("Dossier réaffecté à %(name)s.")
+            % {"name": services.user_label(form.cleaned_data["assigned_to"])},
+        )
+    else:
+        for error in form.errors.get("assigned_to", []):
+            messages.error(request, error)
+    return redirect("dossiers:detail", pk=dossier.pk)

@@ -1,0 +1,1 @@
+// Recouvrement: behaviours that need no inline script (CSP).
