@@ -100,7 +100,12 @@ def postal_part(text: str) -> str:
 def postal_value_key(line1: str, line2: str = "", line3: str = "", postcode: str = "") -> str:
     """The identity of a postal address: normalised lines and postcode."""
     return "|".join(
-        [postal_part(line1), postal_part(line2), postal_part(line3), postal_part(postcode)]
+        [
+            postal_part(line1),
+            postal_part(line2),
+            postal_part(line3),
+            postal_part(postcode).replace(" ", ""),
+        ]
     )
 
 
