@@ -29,7 +29,10 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assigned_to"].queryset = active_collaborators()
+        field = self.fields["assigned_to"]
+        field.queryset = active_collaborators()
+        # Evaluated once: iterating a ModelChoiceIterator in a template costs a COUNT too.
+        field.choices = [choice for choice in field.choices]  # noqa: C416
 
 
 class DossierFilterForm(forms.Form):

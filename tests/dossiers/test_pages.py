@@ -1,0 +1,266 @@
+"""The list of files and the client file: access, content, search, and query counts."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from dossiers.models import Dossier
+from dossiers.services import dossier_refresh_totals
+from pieces.models import Piece
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def list_url(**params):
+    from urllib.parse import urlencode
+
+    return reverse("dossiers:list") + ("?" + urlencode(params) if params else "")
+
+
+class TestAccess:
+    def test_anonymous_is_sent_to_login(self, client, dossier):
+        for url in (list_url(), reverse("dossiers:detail", args=[dossier.pk])):
+            response = client.get(url)
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("login"))
+
+    def test_login_page_is_public_and_french(self, client):
+        response = client.get(reverse("login"))
+        assert response.status_code == 200
+        assert "Nom d’utilisateur" in response.content.decode()
+        assert "Se connecter" in response.content.decode()
+
+    def test_owner_and_colleague_open_the_file(self, client, dossier, owner, colleague):
+        for user in (owner, colleague):
+            client.force_login(user)
+            response = client.get(reverse("dossiers:detail", args=[dossier.pk]))
+            assert response.status_code == 200
+            assert "Boulangerie Œuvre &amp; Fils" in response.content.decode()
+
+    def test_stranger_gets_404_on_every_file_page(self, stranger_client, dossier):
+        assert stranger_client.get(reverse("dossiers:detail", args=[dossier.pk])).status_code == 404
+        assert stranger_client.get(list_url()).status_code == 404
+
+    def test_unknown_file_is_404(self, owner_client):
+        assert owner_client.get(reverse("dossiers:detail", args=[999999])).status_code == 404
+
+    def test_password_sign_in_lands_on_my_files(self, client, owner, dossier):
+        response = client.post(
+            reverse("login"),
+            {"username": "agnes", "password": "motdepasse-solide-2026"},
+            follow=True,
+        )
+        assert response.status_code == 200
+        assert "Mes dossiers" in response.content.decode()
+        assert "ACC-1001" in response.content.decode()
+
+
+class TestList:
+    def test_my_files_only_mine_all_files_everything(self, owner_client, owner, colleague):
+        factories.DossierFactory(reference="MINE-1", assigned_to=owner)
+        factories.DossierFactory(reference="THEIRS-1", assigned_to=colleague)
+        mine = owner_client.get(list_url(vue="mes")).content.decode()
+        assert "MINE-1" in mine and "THEIRS-1" not in mine
+        everything = owner_client.get(list_url(vue="tous")).content.decode()
+        assert "MINE-1" in everything and "THEIRS-1" in everything
+
+    @pytest.mark.parametrize(
+        "typed",
+        ["06 12 34 56 78", "0612345678", "+33612345678", "+33 6 12 34 56 78", "06.12.34.56.78"],
+    )
+    def test_search_by_phone_in_any_usual_format(self, owner_client, owner, typed):
+        target = factories.DossierFactory(reference="PHONE-1", assigned_to=owner)
+        other = factories.DossierFactory(reference="OTHER-1", assigned_to=owner)
+        factories.ContactPointFactory(
+            contact=factories.ContactFactory(dossier=target),
+            phone="+33612345678",
+            value_key="+33612345678",
+        )
+        factories.ContactPointFactory(contact=factories.ContactFactory(dossier=other))
+        page = owner_client.get(list_url(vue="tous", q=typed)).content.decode()
+        assert "PHONE-1" in page
+        assert "OTHER-1" not in page
+
+    def test_search_by_email_reference_and_name(self, owner_client, owner):
+        target = factories.DossierFactory(
+            reference="ACC-7777", name="Garage Lefèvre", assigned_to=owner
+        )
+        factories.DossierFactory(reference="ACC-8888", name="Pharmacie Morel", assigned_to=owner)
+        factories.ContactPointFactory(
+            contact=factories.ContactFactory(dossier=target),
+            kind="email",
+            email="Compta@Garage-Lefevre.fr",
+            value_key="compta@garage-lefevre.fr",
+        )
+        for query in ("compta@garage-lefevre.FR", "ACC-7777", "acc-77", "lefèvre"):
+            page = owner_client.get(list_url(vue="tous", q=query)).content.decode()
+            assert "ACC-7777" in page, query
+            assert "ACC-8888" not in page, query
+
+    def test_filters_by_collaborator_and_status(self, owner_client, owner, colleague):
+        factories.DossierFactory(reference="A-1", assigned_to=owner, status=Dossier.Status.PAYMENT)
+        factories.DossierFactory(
+            reference="A-2", assigned_to=colleague, status=Dossier.Status.PAYMENT
+        )
+        factories.DossierFactory(
+            reference="A-3", assigned_to=colleague, status=Dossier.Status.LITIGATION
+        )
+        page = owner_client.get(
+            list_url(vue="tous", collaborateur=colleague.pk, statut="paiement")
+        ).content.decode()
+        assert "A-2" in page and "A-1" not in page and "A-3" not in page
+
+    def test_sort_by_outstanding_and_by_age(self, owner_client, owner):
+        today = timezone.localdate()
+        small = factories.DossierFactory(reference="SMALL-OLD", assigned_to=owner)
+        big = factories.DossierFactory(reference="BIG-RECENT", assigned_to=owner)
+        factories.ReceivableFactory(
+            dossier=small,
+            amount=Decimal("10"),
+            balance=Decimal("10"),
+            issue_date=today - datetime.timedelta(days=400),
+            due_date=today - datetime.timedelta(days=300),
+        )
+        factories.ReceivableFactory(
+            dossier=big,
+            amount=Decimal("9000"),
+            balance=Decimal("9000"),
+            issue_date=today - datetime.timedelta(days=40),
+            due_date=today - datetime.timedelta(days=10),
+        )
+        dossier_refresh_totals()
+        by_money = owner_client.get(list_url(tri="encours")).content.decode()
+        assert by_money.index("BIG-RECENT") < by_money.index("SMALL-OLD")
+        by_age = owner_client.get(list_url(tri="anciennete")).content.decode()
+        assert by_age.index("SMALL-OLD") < by_age.index("BIG-RECENT")
+
+    def test_paginated(self, owner_client, owner):
+        Dossier.objects.bulk_create(
+            [
+                Dossier(reference=f"P-{i:03d}", name=f"Dossier {i}", assigned_to=owner)
+                for i in range(120)
+            ]
+        )
+        first = owner_client.get(list_url(tri="reference")).content.decode()
+        assert "P-000" in first and "P-060" not in first and "Page 1 sur 3" in first
+        third = owner_client.get(list_url(tri="reference", page=3)).content.decode()
+        assert "P-119" in third and "P-000" not in third
+
+    def test_top_outstanding_shows_the_biggest_files(self, owner_client, owner):
+        for i in range(30):
+            dossier = factories.DossierFactory(reference=f"TOP-{i:02d}", assigned_to=owner)
+            factories.ReceivableFactory(
+                dossier=dossier, amount=Decimal(100 * (i + 1)), balance=Decimal(100 * (i + 1))
+            )
+        dossier_refresh_totals()
+        page = owner_client.get(list_url(vue="top")).content.decode()
+        assert "TOP-29" in page and "TOP-10" in page
+        assert "TOP-09" not in page  # only the 20 biggest
+
+    def test_list_query_count_does_not_grow_with_rows(
+        self, owner_client, owner, django_assert_max_num_queries
+    ):
+        for i in range(60):
+            dossier = factories.DossierFactory(reference=f"Q-{i:03d}", assigned_to=owner)
+            factories.ContactPointFactory(contact=factories.ContactFactory(dossier=dossier))
+        with django_assert_max_num_queries(10):
+            response = owner_client.get(list_url(vue="tous", q="Q-"))
+        assert response.status_code == 200
+
+
+def build_big_file(dossier, author):
+    """10 contacts × 3 means, 50 notes, 20 pieces and 30 receivables."""
+    today = timezone.localdate()
+    for c in range(10):
+        contact = factories.ContactFactory(dossier=dossier, observation=f"Observation {c}")
+        factories.ContactPointFactory(
+            contact=contact, kind="phone", status="valid", is_default=(c == 0)
+        )
+        factories.ContactPointFactory(contact=contact, kind="email", status="pending")
+        factories.ContactPointFactory(contact=contact, kind="postal", status="invalid")
+    for n in range(50):
+        factories.NoteFactory(dossier=dossier, author=author, text=f"Note numéro {n}")
+    for p in range(20):
+        Piece.objects.create(
+            dossier=dossier,
+            original_name=f"piece-{p}.pdf",
+            content_type="application/pdf",
+            size=1000,
+            file=f"pieces/x/{p}",
+            uploaded_by=author,
+        )
+    for r in range(30):
+        factories.ReceivableFactory(
+            dossier=dossier,
+            number=f"F-{r:03d}",
+            amount=Decimal("100.00"),
+            balance=Decimal("50.00"),
+            due_date=today - datetime.timedelta(days=r),
+            issue_date=today - datetime.timedelta(days=r + 30),
+        )
+    dossier_refresh_totals(dossier_ids=[dossier.pk])
+
+
+class TestClientFile:
+    def test_header_shows_outstanding_overdue_count_and_age(self, owner_client, dossier):
+        today = timezone.localdate()
+        factories.ReceivableFactory(
+            dossier=dossier,
+            amount=Decimal("1234.56"),
+            balance=Decimal("1234.56"),
+            issue_date=today - datetime.timedelta(days=80),
+            due_date=today - datetime.timedelta(days=56),
+        )
+        factories.ReceivableFactory(
+            dossier=dossier,
+            amount=Decimal("980"),
+            balance=Decimal("480"),
+            issue_date=today - datetime.timedelta(days=40),
+            due_date=today - datetime.timedelta(days=10),
+        )
+        factories.ReceivableFactory(
+            dossier=dossier,
+            amount=Decimal("754.56"),
+            balance=Decimal("754.56"),
+            issue_date=today,
+            due_date=today + datetime.timedelta(days=30),
+        )
+        dossier_refresh_totals(dossier_ids=[dossier.pk])
+        response = owner_client.get(reverse("dossiers:detail", args=[dossier.pk]))
+        assert response.context["overdue_count"] == 2
+        html = response.content.decode()
+        assert "2\u00a0469,12\u00a0€" in html
+        assert "56 j" in html
+
+    def test_big_file_renders_in_at_most_15_queries(
+        self, owner_client, owner, dossier, django_assert_max_num_queries
+    ):
+        build_big_file(dossier, owner)
+        with django_assert_max_num_queries(15):
+            response = owner_client.get(reverse("dossiers:detail", args=[dossier.pk]))
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Note numéro 49" in html and "piece-19.pdf" in html and "F-029" in html
+
+    def test_query_count_constant_as_the_file_grows(self, owner_client, owner, dossier):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        url = reverse("dossiers:detail", args=[dossier.pk])
+        contact = factories.ContactFactory(dossier=dossier)
+        factories.ContactPointFactory(contact=contact, kind="email")
+        factories.NoteFactory(dossier=dossier, author=owner)
+        owner_client.get(url)
+        with CaptureQueriesContext(connection) as small:
+            owner_client.get(url)
+        build_big_file(factories.DossierFactory(), owner)
+        build_big_file(dossier, owner)
+        with CaptureQueriesContext(connection) as big:
+            owner_client.get(url)
+        assert len(big) == len(small)
