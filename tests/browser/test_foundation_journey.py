@@ -33,4 +33,4 @@ def test_agent_signs_in_sees_files_and_opens_one(page, owner, colleague):
     expect(page.get_by_test_id("encours")).to_have_text("1\u00a0234,56\u00a0€")
     expect(page.get_by_text("Mme Agnès Perrin")).to_be_visible()
     assert page.js_errors == []
-    screenshot(page, "fiche-client-test")
+    screenshot(page, "liste-et-fiche")
