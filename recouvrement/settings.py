@@ -160,7 +160,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A French page that says how long the lock lasts (templates/registration/locked_out.html).
+AXES_LOCKOUT_CALLABLE = "recouvrement.lockout.lockout_response"
 AXES_VERBOSE = False
 
 # Sessions end after an hour without activity, and with the browser.

@@ -1,0 +1,102 @@
+"""Fixtures for the security tests: one file with one object of every kind, and users
+with exactly the rights each check needs."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.core.files.base import ContentFile
+from django.test import Client
+
+from contacts.models import ContactPoint, Evidence
+from tests import factories
+
+from .urlwalk import FileObjects, RouteKwargs
+
+
+def _model(label: str):
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+@pytest.fixture
+def file_objects(dossier, owner) -> FileObjects:
+    """A file with a contact, a validated default phone, a piece, a note, evidence and
+    (once the model exists) a message template."""
+    contact = factories.ContactFactory(dossier=dossier, last_name="Durand")
+    point = factories.ContactPointFactory(
+        contact=contact, status=ContactPoint.Status.VALID, is_default=True
+    )
+    factories.ContactPointFactory(contact=contact, kind="email", status=ContactPoint.Status.VALID)
+    evidence = Evidence.objects.create(
+        point=point, kind=Evidence.Kind.MANUAL_VALIDATE, recorded_by=owner
+    )
+    note = factories.NoteFactory(dossier=dossier, author=owner)
+    Piece = _model("pieces.Piece")
+    piece = Piece(
+        dossier=dossier,
+        original_name="releve.txt",
+        description="Relevé",
+        content_type="text/plain",
+        size=5,
+        uploaded_by=owner,
+    )
+    piece.file.save("releve.txt", ContentFile(b"hello"), save=False)
+    piece.save()
+    template = None
+    MessageTemplate = _model("contacts.MessageTemplate")
+    if MessageTemplate is not None:
+        template = _make_template(MessageTemplate)
+    return FileObjects(
+        dossier=dossier,
+        contact=contact,
+        point=point,
+        piece=piece,
+        note=note,
+        template=template,
+        evidence=evidence,
+    )
+
+
+def _make_template(MessageTemplate):
+    """A template with whatever required fields the model has (built by another team)."""
+    from django.db import models
+
+    values = {}
+    for f in MessageTemplate._meta.concrete_fields:
+        if f.primary_key or f.has_default() or f.null or f.blank:
+            continue
+        if f.choices:
+            values[f.name] = f.choices[0][0]
+        elif isinstance(f, models.CharField | models.TextField):
+            values[f.name] = f"Modèle {f.name}"
+    try:
+        return MessageTemplate.objects.create(**values)
+    except Exception:  # noqa: BLE001 - a model we don't own; the tests then skip its URLs
+        return None
+
+
+@pytest.fixture
+def route_kwargs(file_objects) -> RouteKwargs:
+    return RouteKwargs(file_objects)
+
+
+@pytest.fixture
+def reader(db):
+    """Signed in and allowed to read files, but with no right to change anything."""
+    user = factories.UserFactory(username="lecteur")
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__startswith="view_").exclude(
+            content_type__app_label__in=["auth", "admin", "sessions", "contenttypes"]
+        )
+    )
+    return user
+
+
+def client_for(user, **kwargs) -> Client:
+    client = Client(**kwargs)
+    client.force_login(user)
+    return client
