@@ -62,3 +62,19 @@ class DossierFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["collaborateur"].queryset = active_collaborators()
+
+
+class NoteForm(forms.Form):
+    # Objectivity is checked by services.note_create, the one place every note passes.
+    text = forms.CharField(
+        label=_("Note"),
+        max_length=5000,
+        strip=True,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 3,
+                "placeholder": _("Note visible par tous les chargés de recouvrement"),
+            }
+        ),
+        error_messages={"required": _("Écrivez la note avant de l'enregistrer.")},
+    )

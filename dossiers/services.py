@@ -6,12 +6,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from .models import Dossier, JournalEntry, Receivable
+from .models import Dossier, JournalEntry, Note, Receivable
+from .objectivity import check_objectivity
 
 Action = JournalEntry.Action
 ActorKind = JournalEntry.ActorKind
@@ -113,3 +115,34 @@ def dossier_refresh_totals(*, dossier_ids: Iterable[int] | None = None) -> int:
         ),
         oldest_due_date=Subquery(oldest),
     )
+
+
+NOTE_EXCERPT_LENGTH = 120
+
+
+@transaction.atomic
+def note_create(*, dossier: Dossier, text: str, user) -> Note:
+    """Append a note to the file's bloc-notes. Notes are never edited from the agent UI.
+
+    Raises ValidationError if the note is empty, too long, or not objective.
+    """
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Écrivez la note avant de l'enregistrer."), code="required")
+    max_length = Note._meta.get_field("text").max_length
+    if len(text) > max_length:
+        raise ValidationError(
+            _("La note ne doit pas dépasser %(max)d caractères.") % {"max": max_length},
+            code="max_length",
+        )
+    check_objectivity(text)
+    note = Note.objects.create(dossier=dossier, author=user, text=text)
+    excerpt = text if len(text) <= NOTE_EXCERPT_LENGTH else text[:NOTE_EXCERPT_LENGTH] + "…"
+    journal_record(
+        dossier=dossier,
+        action=Action.NOTE,
+        actor=user,
+        message=_("Note ajoutée : « %(excerpt)s »") % {"excerpt": excerpt},
+        data={"note": note.pk},
+    )
+    return note

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.dossier_list_view, name="list"),
     path("<int:pk>/", views.dossier_detail_view, name="detail"),
     path("<int:pk>/reaffecter/", views.dossier_reassign_view, name="reassign"),
+    path("<int:pk>/notes/", views.note_create_view, name="note_create"),
 ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +16,7 @@ from pieces.selectors import dossier_pieces
 from recouvrement.access import can_view_dossiers, dossier_for_user
 
 from . import selectors, services
-from .forms import DossierFilterForm, ReassignForm
+from .forms import DossierFilterForm, NoteForm, ReassignForm
 from .models import Dossier
 
 SHOW_INVALID_SESSION_KEY = "show_invalid_contacts"
@@ -107,3 +109,33 @@ def dossier_reassign_view(request, pk: int):
         for error in form.errors.get("assigned_to", []):
             messages.error(request, error)
     return redirect("dossiers:detail", pk=dossier.pk)
+
+
+@require_POST
+def note_create_view(request, pk: int):
+    """Append a note. With htmx, the bloc-notes is re-rendered in place."""
+    dossier = dossier_for_user(request, pk, perm="dossiers.add_note")
+    form = NoteForm(request.POST)
+    saved = False
+    if form.is_valid():
+        try:
+            services.note_create(dossier=dossier, text=form.cleaned_data["text"], user=request.user)
+            saved = True
+        except ValidationError as error:
+            form.add_error("text", error)
+    if request.htmx:
+        context = {
+            "dossier": dossier,
+            "notes": list(selectors.dossier_notes(dossier=dossier)),
+            "note_form": NoteForm() if saved else form,
+            "note_saved": saved,
+            "notes_count_oob": True,
+        }
+        return render(request, "dossiers/_notes.html#notes-panel", context)
+    if saved:
+        messages.success(request, _("Note enregistrée."))
+        return redirect(f"{reverse('dossiers:detail', args=[dossier.pk])}?onglet=notes#onglets")
+    # Without JavaScript, the page comes back with the text kept and the reason shown.
+    context = dossier_detail_context(request, dossier)
+    context.update({"note_form": form, "tab": "notes"})
+    return render(request, "dossiers/detail.html", context)
