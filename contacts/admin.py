@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
-from .models import Contact, ContactPoint, Evidence
+from .messaging.placeholders import PLACEHOLDERS
+from .models import Communication, Contact, ContactPoint, Evidence, MessageTemplate
 
 
 class ContactInline(admin.StackedInline):
@@ -59,4 +62,65 @@ class EvidenceAdmin(admin.ModelAdmin):
     raw_id_fields = ["point"]
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- Communication: message templates and the communications log ----------------
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    """Templates are validated by MessageTemplate.clean (unknown placeholders refused)."""
+
+    list_display = ["name", "channel", "subject", "active", "updated_at"]
+    list_filter = ["channel", "active"]
+    search_fields = ["name", "subject", "body"]
+
+    def get_fieldsets(self, request, obj=None):
+        placeholders = format_html_join(
+            "", "<li><code>{{{{ {} }}}}</code> : {}</li>", PLACEHOLDERS.items()
+        )
+        description = _(
+            "Le texte est recopié tel quel ; seules ces variables, écrites entre doubles "
+            "accolades, sont remplacées. Toute autre syntaxe est refusée à l'enregistrement."
+        )
+        return [
+            (None, {"fields": ["name", "channel", "active"]}),
+            (
+                _("Contenu"),
+                {
+                    "fields": ["subject", "body"],
+                    "description": format_html("{}<ul>{}</ul>", description, placeholders),
+                },
+            ),
+        ]
+
+
+@admin.register(Communication)
+class CommunicationAdmin(admin.ModelAdmin):
+    """The log of calls, letters, SMS and e-mails: read-only, written by the services."""
+
+    list_display = [
+        "created_at",
+        "channel",
+        "direction",
+        "outcome",
+        "status",
+        "recipient",
+        "dossier",
+        "sent_by",
+    ]
+    list_filter = ["channel", "status", "outcome", "direction"]
+    search_fields = ["dossier__reference", "recipient", "subject"]
+    list_select_related = ["dossier", "sent_by"]
+    raw_id_fields = ["dossier", "point", "template", "piece", "sent_by"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -235,3 +235,173 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.occurred_at:%d/%m/%Y})"
+
+
+class MessageTemplate(models.Model):
+    """A letter, SMS or e-mail model (*modèle*) managed in the admin.
+
+    Its text may only use the placeholders of ``contacts.messaging.placeholders``
+    (``{{ reference }}``, ``{{ encours }}``…); it is never given to the Django
+    template engine. An unknown placeholder is refused when the template is saved.
+    """
+
+    class Channel(models.TextChoices):
+        LETTER = "letter", _("courrier")
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("e-mail")
+
+    name = models.CharField(_("nom"), max_length=100)
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel)
+    subject = models.CharField(
+        _("objet"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("Objet du courrier ou de l'e-mail (inutile pour un SMS)."),
+    )
+    body = models.TextField(_("texte"), max_length=10000)
+    active = models.BooleanField(_("actif"), default=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("modèle de message")
+        verbose_name_plural = _("modèles de message")
+        ordering = ["channel", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "name"], name="message_template_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=["letter", "sms", "email"]),
+                name="message_template_channel_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .messaging.placeholders import placeholders_check
+
+        errors = {}
+        for field in ("subject", "body"):
+            try:
+                placeholders_check(getattr(self, field))
+            except ValidationError as exc:
+                errors[field] = exc.messages
+        if self.channel in (self.Channel.LETTER, self.Channel.EMAIL) and not self.subject.strip():
+            errors.setdefault("subject", []).append(
+                _("Un courrier ou un e-mail a besoin d'un objet.")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Communication(models.Model):
+    """One contact with the debtor: a call (its report), a letter, an SMS, an e-mail.
+
+    Written by the services of ``contacts.messaging.services`` only, each with its
+    journal entry; kept so that delivery statuses can be followed and shown.
+    """
+
+    class Channel(models.TextChoices):
+        CALL = "call", _("appel")
+        LETTER = "letter", _("courrier")
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("e-mail")
+
+    class Direction(models.TextChoices):
+        OUTGOING = "out", _("sortant")
+        INCOMING = "in", _("entrant")
+
+    class Outcome(models.TextChoices):
+        NONE = "", _("—")
+        COMPLETED = "abouti", _("abouti")
+        NO_ANSWER = "non_abouti", _("non abouti")
+        VOICEMAIL = "messagerie", _("messagerie")
+        WRONG_NUMBER = "faux_numero", _("faux numéro")
+
+    class Status(models.TextChoices):
+        RECORDED = "recorded", _("enregistré")
+        GENERATED = "generated", _("généré")
+        SENT = "sent", _("envoyé")
+        FAILED = "failed", _("échec")
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="communications", verbose_name=_("dossier")
+    )
+    point = models.ForeignKey(
+        ContactPoint,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="communications",
+        verbose_name=_("moyen de contact"),
+    )
+    template = models.ForeignKey(
+        MessageTemplate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("modèle"),
+    )
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel)
+    direction = models.CharField(
+        _("sens"), max_length=3, choices=Direction, default=Direction.OUTGOING
+    )
+    outcome = models.CharField(
+        _("résultat de l'appel"), max_length=20, choices=Outcome, blank=True, default=""
+    )
+    status = models.CharField(_("statut"), max_length=10, choices=Status)
+    # What the provider says about delivery (SMS: "accepted", "delivered"…).
+    delivery_status = models.CharField(_("remise"), max_length=30, blank=True, default="")
+    provider_id = models.CharField(
+        _("identifiant fournisseur"), max_length=100, blank=True, default=""
+    )
+    # A snapshot: the means may be edited later, the communication went there.
+    recipient = models.CharField(_("destinataire"), max_length=300, blank=True, default="")
+    subject = models.CharField(_("objet"), max_length=200, blank=True, default="")
+    body = models.TextField(_("texte"), blank=True, default="")
+    error = models.CharField(_("erreur"), max_length=300, blank=True, default="")
+    piece = models.ForeignKey(
+        "pieces.Piece",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pièce"),
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("communication")
+        verbose_name_plural = _("communications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["dossier", "-created_at"], name="communication_dossier_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(channel="call") & ~Q(outcome=""))
+                | (~Q(channel="call") & Q(outcome="")),
+                name="communication_outcome_only_for_calls",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction="out") | Q(channel="call"),
+                name="communication_incoming_only_for_calls",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} — {self.recipient}"

@@ -28,6 +28,8 @@ AGENT_PERMISSIONS: dict[str, list[str]] = {
         "view_evidence",
         "add_evidence",
         "view_messagetemplate",
+        "view_communication",
+        "add_communication",
     ],
     "pieces": ["view_piece", "add_piece", "delete_piece"],
 }

@@ -225,6 +225,18 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 15
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "recouvrement@localhost")
+# SMS: a file backend under var/sms/ by default; the HTTP provider adapter is
+# "contacts.messaging.sms_backends.HttpSmsBackend" with SMS_HTTP_URL and SMS_HTTP_TOKEN.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "contacts.messaging.sms_backends.FileSmsBackend")
+SMS_FILE_DIR = Path(os.environ.get("SMS_FILE_DIR", VAR_DIR / "sms"))
+SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
+SMS_HTTP_TIMEOUT = float(os.environ.get("SMS_HTTP_TIMEOUT", "10"))
+SMS_SENDER = os.environ.get("SMS_SENDER", "Recouvrement")
+# Sender block of generated letters (top left, above the envelope window).
+LETTER_SENDER_LINES = env_list(
+    "LETTER_SENDER_LINES", "Service recouvrement,1 place de la Bourse,75002 PARIS"
+)
 
 # --- Forms and templates --------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -9,4 +9,5 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("dossiers/", include("dossiers.urls")),
+    path("dossiers/<int:pk>/communication/", include("contacts.urls_communication")),
 ]

@@ -1,0 +1,103 @@
+"""Placeholders of message templates: a fixed, documented set and a tiny substitution.
+
+Template text is written by administrators (and free text by agents). It is NEVER
+given to the Django template engine: the only thing it can do is name one of the
+placeholders below, written ``{{ reference }}`` (spaces optional). Anything else that
+looks like template syntax (``{% … %}``, ``{# … #}``, ``{{ a.b }}``, filters, unknown
+names) is refused when the template is saved and refused again at render time, so
+no code runs and no other data (settings, users, passwords…) can be reached.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dossiers.templatetags.recouvrement import format_euros
+
+# name -> description shown to administrators and agents.
+PLACEHOLDERS: dict[str, str] = {
+    "reference": gettext_lazy("référence du dossier"),
+    "nom": gettext_lazy("nom du dossier (le débiteur)"),
+    "contact": gettext_lazy("nom du contact destinataire (civilité, prénom, nom)"),
+    "encours": gettext_lazy("encours du dossier, ex. 2 469,12 €"),
+    "factures_echues": gettext_lazy("nombre de factures échues"),
+    "plus_ancienne_echeance": gettext_lazy("plus ancienne échéance impayée, ex. 03/10/2026"),
+    "jours_retard": gettext_lazy("jours de retard de la plus ancienne échéance"),
+    "collaborateur": gettext_lazy("nom du chargé de recouvrement"),
+    "collaborateur_email": gettext_lazy("e-mail du chargé de recouvrement"),
+    "date": gettext_lazy("date du jour, ex. 28/11/2026"),
+}
+
+# A well-formed placeholder: {{ name }} with a lower-case identifier, nothing else.
+PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+# Anything that looks like template syntax at all.
+TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\{\{|\}\}|\{%|%\}|\{#|#\}", re.DOTALL)
+
+
+class PlaceholderError(ValidationError):
+    pass
+
+
+def placeholders_help() -> str:
+    names = ", ".join("{{ " + name + " }}" for name in PLACEHOLDERS)
+    return _("Variables autorisées : %(names)s. Toute autre syntaxe est refusée.") % {
+        "names": names
+    }
+
+
+def placeholders_check(text: str) -> list[str]:
+    """The placeholders a text uses; raises PlaceholderError naming what is refused."""
+    used: list[str] = []
+    refused: list[str] = []
+    for match in TAG_RE.finditer(text or ""):
+        token = match.group(0)
+        name_match = PLACEHOLDER_RE.fullmatch(token)
+        if name_match and name_match.group(1) in PLACEHOLDERS:
+            if name_match.group(1) not in used:
+                used.append(name_match.group(1))
+        elif token not in refused:
+            refused.append(token)
+    if refused:
+        raise PlaceholderError(
+            _("Variable inconnue ou syntaxe interdite : %(tokens)s. %(help)s")
+            % {"tokens": ", ".join(refused), "help": placeholders_help()},
+            code="unknown_placeholder",
+        )
+    return used
+
+
+def placeholders_render(text: str, values: Mapping[str, str]) -> str:
+    """Replace the known placeholders by plain strings; refuse anything else."""
+    placeholders_check(text)
+    return PLACEHOLDER_RE.sub(lambda m: str(values.get(m.group(1), "")), text or "")
+
+
+def placeholder_values(
+    *, dossier, contact=None, overdue_count: int | None = None
+) -> dict[str, str]:
+    """Plain strings for every placeholder: the only data a template can reach."""
+    collaborator = dossier.assigned_to
+    oldest = dossier.oldest_due_date
+    if overdue_count is None:
+        today = timezone.localdate()
+        overdue_count = dossier.receivables.filter(balance__gt=0, due_date__lt=today).count()
+    return {
+        "reference": dossier.reference,
+        "nom": dossier.name,
+        "contact": contact.full_name if contact is not None else dossier.name,
+        "encours": format_euros(dossier.outstanding),
+        "factures_echues": str(overdue_count),
+        "plus_ancienne_echeance": formats.date_format(oldest, "d/m/Y") if oldest else "",
+        "jours_retard": str(dossier.days_overdue or 0),
+        "collaborateur": (collaborator.get_full_name() or collaborator.get_username())
+        if collaborator
+        else "",
+        "collaborateur_email": collaborator.email if collaborator else "",
+        "date": formats.date_format(timezone.localdate(), "d/m/Y"),
+    }

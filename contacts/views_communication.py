@@ -1,0 +1,251 @@
+"""Communication actions on a file: hub, call report, letter, SMS, e-mail.
+
+Thin views: access check first, form, service call, then render or redirect.
+Every page works without JavaScript; a failed send shows the form again with the
+agent's text and a clear message.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from recouvrement.access import dossier_for_user, require_perm
+
+from .forms_communication import CallReportForm, EmailForm, LetterForm, SmsForm
+from .messaging import services
+from .messaging.selectors import hub_points
+from .messaging.sms import sms_length, sms_normalize
+from .models import Communication, ContactPoint
+from .selectors import default_points
+
+SEND_PERMISSION = "contacts.add_communication"
+
+
+def _detail_url(dossier, tab: str) -> str:
+    return f"{reverse('dossiers:detail', args=[dossier.pk])}?onglet={tab}#onglets"
+
+
+def _initial_point(request, form, kind: str, dossier, *, mobile_only: bool = False):
+    """The means asked for in ?moyen=, else the file's default of that kind, else the first."""
+    choices = list(form.fields["point"].queryset)
+    wanted = request.GET.get("moyen", "")
+    for point in choices:
+        if str(point.pk) == wanted:
+            return point.pk
+    default = default_points(dossier=dossier).get(kind)
+    if default is not None and (not mobile_only or default.is_mobile):
+        return default.pk
+    return choices[0].pk if choices else None
+
+
+def _render(request, template, dossier, form, **extra):
+    context = {"dossier": dossier, "form": form, **extra}
+    return render(request, f"contacts/communication/{template}", context)
+
+
+def communication_hub_view(request, pk: int):
+    dossier = dossier_for_user(request, pk)
+    points = hub_points(dossier=dossier)
+    actions = [
+        ("call", _("Appeler"), "bi-telephone", "communication:call", points["call"]),
+        (
+            "letter",
+            _("Envoyer un courrier"),
+            "bi-printer",
+            "communication:letter",
+            points["letter"],
+        ),
+        ("sms", _("Envoyer un SMS"), "bi-chat-text", "communication:sms", points["sms"]),
+        ("email", _("Envoyer un e-mail"), "bi-envelope-at", "communication:email", points["email"]),
+    ]
+    context = {
+        "dossier": dossier,
+        "actions": [
+            {
+                "key": key,
+                "label": label,
+                "icon": icon,
+                "url": reverse(url_name, args=[dossier.pk]),
+                "points": action_points,
+                "target": action_points[0] if action_points else None,
+            }
+            for key, label, icon, url_name, action_points in actions
+        ],
+    }
+    return render(request, "contacts/communication/hub.html", context)
+
+
+def call_report_view(request, pk: int):
+    dossier = dossier_for_user(request, pk)
+    if request.method == "POST":
+        require_perm(request.user, SEND_PERMISSION)
+        require_perm(request.user, "contacts.add_evidence")
+        form = CallReportForm(request.POST, dossier=dossier)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.call_report_record(
+                    point=data["point"],
+                    outcome=data["outcome"],
+                    comment=data["comment"],
+                    incoming=data["direction"] == "entrant",
+                    user=request.user,
+                )
+            except services.CommunicationError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Compte rendu d'appel enregistré."))
+                return redirect(_detail_url(dossier, "journal"))
+    else:
+        form = CallReportForm(dossier=dossier)
+        form.initial["point"] = _initial_point(request, form, ContactPoint.Kind.PHONE, dossier)
+    selected = _selected_point(form)
+    return _render(request, "call.html", dossier, form, selected=selected)
+
+
+def _selected_point(form):
+    value = form["point"].value()
+    for point in form.fields["point"].queryset:
+        if str(point.pk) == str(value):
+            return point
+    return None
+
+
+def letter_view(request, pk: int):
+    dossier = dossier_for_user(request, pk)
+    preview = None
+    if request.method == "POST":
+        require_perm(request.user, SEND_PERMISSION)
+        form = LetterForm(request.POST, dossier=dossier)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if request.POST.get("action") == "generate":
+                    communication = services.letter_send(
+                        dossier=dossier,
+                        point=data["point"],
+                        template=data["template"],
+                        user=request.user,
+                    )
+                    messages.success(
+                        request,
+                        _("Courrier généré : %(name)s, rangé dans les pièces du dossier.")
+                        % {"name": communication.piece.original_name},
+                    )
+                    return redirect(_detail_url(dossier, "pieces"))
+                preview = services.letter_build(
+                    dossier=dossier,
+                    point=data["point"],
+                    template=data["template"],
+                    user=request.user,
+                )
+            except services.CommunicationError as exc:
+                form.add_error(None, str(exc))
+    else:
+        form = LetterForm(dossier=dossier)
+        form.initial["point"] = _initial_point(request, form, ContactPoint.Kind.POSTAL, dossier)
+    return _render(request, "letter.html", dossier, form, preview=preview)
+
+
+def _template_loaded_form(form_class, request, dossier, fields: dict[str, str]):
+    """An unbound form showing the chosen template's text, ready to be edited."""
+    initial = {"point": request.POST.get("point"), "template": request.POST.get("template")}
+    form = form_class(dossier=dossier, initial=initial)
+    probe = form_class(request.POST, dossier=dossier)
+    probe.is_valid()
+    template = probe.cleaned_data.get("template")
+    point = probe.cleaned_data.get("point")
+    if template is None:
+        form.initial.update({name: request.POST.get(name, "") for name in fields})
+        return form, _("Choisissez d'abord un modèle.")
+    rendered = services.message_render(dossier=dossier, point=point, template=template)
+    for name, source in fields.items():
+        form.initial[name] = getattr(rendered, source)
+    return form, None
+
+
+def sms_view(request, pk: int):
+    dossier = dossier_for_user(request, pk)
+    error = None
+    if request.method == "POST":
+        require_perm(request.user, SEND_PERMISSION)
+        if request.POST.get("action") == "load":
+            form, error = _template_loaded_form(SmsForm, request, dossier, {"text": "body"})
+            if form.initial.get("text"):
+                form.initial["text"] = sms_normalize(form.initial["text"])
+        else:
+            form = SmsForm(request.POST, dossier=dossier)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    communication = services.sms_send(
+                        dossier=dossier,
+                        point=data["point"],
+                        text=data["text"],
+                        template=data["template"],
+                        user=request.user,
+                    )
+                except services.CommunicationError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    if communication.status == Communication.Status.SENT:
+                        messages.success(
+                            request,
+                            _("SMS envoyé à %(to)s.") % {"to": communication.recipient},
+                        )
+                        return redirect(_detail_url(dossier, "journal"))
+                    error = _(
+                        "Le SMS n'a pas été envoyé : %(error)s Votre texte est conservé ci-dessous, réessayez plus tard."
+                    ) % {"error": communication.error}
+    else:
+        form = SmsForm(dossier=dossier)
+        form.initial["point"] = _initial_point(
+            request, form, ContactPoint.Kind.PHONE, dossier, mobile_only=True
+        )
+    text = form["text"].value() or ""
+    length = sms_length(sms_normalize(text))
+    return _render(request, "sms.html", dossier, form, send_error=error, length=length)
+
+
+def email_view(request, pk: int):
+    dossier = dossier_for_user(request, pk)
+    error = None
+    if request.method == "POST":
+        require_perm(request.user, SEND_PERMISSION)
+        if request.POST.get("action") == "load":
+            form, error = _template_loaded_form(
+                EmailForm, request, dossier, {"subject": "subject", "body": "body"}
+            )
+        else:
+            form = EmailForm(request.POST, dossier=dossier)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    communication = services.email_send(
+                        dossier=dossier,
+                        point=data["point"],
+                        subject=data["subject"],
+                        body=data["body"],
+                        template=data["template"],
+                        user=request.user,
+                    )
+                except services.CommunicationError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    if communication.status == Communication.Status.SENT:
+                        messages.success(
+                            request,
+                            _("E-mail envoyé à %(to)s ; une copie est rangée dans les pièces.")
+                            % {"to": communication.recipient},
+                        )
+                        return redirect(_detail_url(dossier, "pieces"))
+                    error = _(
+                        "L'e-mail n'a pas été envoyé : %(error)s Votre texte est conservé ci-dessous, réessayez plus tard."
+                    ) % {"error": communication.error}
+    else:
+        form = EmailForm(dossier=dossier)
+        form.initial["point"] = _initial_point(request, form, ContactPoint.Kind.EMAIL, dossier)
+    return _render(request, "email.html", dossier, form, send_error=error)
