@@ -1,0 +1,931 @@
+"""Bulk import of contacts with their means, and of qualification events.
+
+The same rules as ``contacts.services`` (evidence effects, the default rule, the
+« vérification coordonnées » status rule), applied in bulk: each batch costs a
+fixed number of queries whatever its size, and each file touched by an import gets
+one journal entry (actor « import ») that says what changed, the default included.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from dossiers.importers import chunked, dossier_ids_by_reference, import_journal_entry
+from dossiers.models import Dossier, JournalEntry
+from dossiers.objectivity import active_terms, forbidden_terms_found
+from recouvrement.importing.base import Importer
+from recouvrement.importing.reader import header_key
+from recouvrement.importing.values import parse_bool, parse_datetime, text
+
+from .models import POSTAL_LINE_LENGTH, Contact, ContactPoint, Evidence
+from .normalize import (
+    NormalizationError,
+    normalize_email,
+    normalize_phone,
+    postal_part,
+    postal_value_key,
+)
+from .services import AUTO_CHECK_FROM, EVIDENCE_EFFECT, EVIDENCE_KINDS_BY_POINT_KIND
+
+Action = JournalEntry.Action
+Status = ContactPoint.Status
+Kind = ContactPoint.Kind
+
+KIND_VALUES = {
+    "courrier": Kind.POSTAL,
+    "postal": Kind.POSTAL,
+    "adresse": Kind.POSTAL,
+    "email": Kind.EMAIL,
+    "e_mail": Kind.EMAIL,
+    "mail": Kind.EMAIL,
+    "courriel": Kind.EMAIL,
+    "telephone": Kind.PHONE,
+    "tel": Kind.PHONE,
+    "phone": Kind.PHONE,
+}
+KIND_LABELS = {Kind.POSTAL: "courrier", Kind.EMAIL: "e-mail", Kind.PHONE: "téléphone"}
+STATUS_VALUES = {
+    "a_qualifier": Status.PENDING,
+    "pending": Status.PENDING,
+    "valide": Status.VALID,
+    "valid": Status.VALID,
+    "invalide": Status.INVALID,
+    "invalid": Status.INVALID,
+}
+CIVILITY_VALUES = {
+    "m": "M.",
+    "mr": "M.",
+    "monsieur": "M.",
+    "mme": "Mme",
+    "madame": "Mme",
+    "mlle": "Mme",
+    "mademoiselle": "Mme",
+}
+POINT_FIELDS = (
+    "id",
+    "contact_id",
+    "dossier_id",
+    "kind",
+    "status",
+    "is_default",
+    "validated_at",
+    "status_changed_at",
+    "last_evidence_id",
+    "value_key",
+    "email",
+    "phone",
+    "phone_type",
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "postcode",
+    "city",
+    "country",
+)
+POSTCODE_FR = re.compile(r"^\d{5}$")
+
+
+def lock_dossiers(dossier_ids) -> None:
+    """Serialise with agents working on the same files (the services lock the file
+    row too); one statement per batch. SQLite has one writer at a time anyway."""
+    if connection.vendor == "postgresql" and dossier_ids:
+        for chunk in chunked(sorted(dossier_ids), 5000):
+            list(
+                Dossier.objects.filter(pk__in=chunk)
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", flat=True)
+            )
+
+
+def point_label(point: ContactPoint) -> str:
+    if point.kind == Kind.PHONE:
+        return point.phone.as_national if point.phone else ""
+    if point.kind == Kind.EMAIL:
+        return point.email
+    return f"{point.address_line1}, {point.postcode} {point.city}".strip(", ")
+
+
+def default_rule_enforce_bulk(dossier_ids: list[int]) -> dict[int, list[str]]:
+    """The default rule for many files at once: in each file and kind that has
+    validated means but no default, the most recently validated one becomes the
+    default. Returns, per file, what to say in its journal."""
+    said: dict[int, list[str]] = {}
+    if not dossier_ids:
+        return said
+    valid = (
+        ContactPoint.objects.filter(dossier_id__in=dossier_ids, status=Status.VALID)
+        .order_by("dossier_id", "kind", "-validated_at", "-id")
+        .only(*POINT_FIELDS)
+    )
+    best: dict[tuple[int, str], ContactPoint] = {}
+    has_default: set[tuple[int, str]] = set()
+    for point in valid:
+        key = (point.dossier_id, point.kind)
+        if point.is_default:
+            has_default.add(key)
+        best.setdefault(key, point)
+    chosen = [p for key, p in best.items() if key not in has_default]
+    if chosen:
+        ContactPoint.objects.filter(pk__in=[p.pk for p in chosen]).update(is_default=True)
+    for point in chosen:
+        said.setdefault(point.dossier_id, []).append(
+            f"{point_label(point)} devient le moyen par défaut ({KIND_LABELS[point.kind]})"
+        )
+    return said
+
+
+def dossier_contact_status_refresh_bulk(dossier_ids: list[int]) -> dict[int, str]:
+    """« Vérification coordonnées » for files left without a usable means, « en cours »
+    again for those that have one anew. Returns, per file, what to say."""
+    said: dict[int, str] = {}
+    if not dossier_ids:
+        return said
+    usable = ContactPoint.objects.filter(dossier_id=OuterRef("pk")).exclude(status=Status.INVALID)
+    files = Dossier.objects.filter(pk__in=dossier_ids)
+    to_check = list(
+        files.filter(status__in=AUTO_CHECK_FROM).exclude(Exists(usable)).values_list("pk", "status")
+    )
+    back = list(
+        files.filter(Exists(usable), status=Dossier.Status.CONTACT_CHECK).values_list(
+            "pk", flat=True
+        )
+    )
+    now = timezone.now()
+    if to_check:
+        Dossier.objects.filter(pk__in=[pk for pk, _ in to_check]).update(
+            status=Dossier.Status.CONTACT_CHECK, updated_at=now
+        )
+    if back:
+        Dossier.objects.filter(pk__in=back).update(
+            status=Dossier.Status.IN_PROGRESS, updated_at=now
+        )
+    check_label = Dossier.Status.CONTACT_CHECK.label
+    for pk, status in to_check:
+        said[pk] = (
+            f"Statut : {Dossier.Status(status).label} → {check_label}. "
+            "Plus aucun moyen de contact valide : coordonnées à rechercher."
+        )
+    for pk in back:
+        said[pk] = (
+            f"Statut : {check_label} → {Dossier.Status.IN_PROGRESS.label}. "
+            "Un moyen de contact valide est de nouveau disponible."
+        )
+    return said
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+class _ContactRulesMixin:
+    """End of a contact or evidence import: default rule, status rule, journal."""
+
+    source_name: str
+    journal_title: str
+    per_dossier: dict[int, list]
+
+    def describe(self, counts: list) -> list[str]:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        ids = list(self.per_dossier)
+        for chunk in chunked(ids, 500):
+            defaults = default_rule_enforce_bulk(chunk)
+            statuses = dossier_contact_status_refresh_bulk(chunk)
+            entries = []
+            for dossier_id in chunk:
+                parts = self.describe(self.per_dossier[dossier_id])
+                message = f"{self.journal_title} ({self.source_name}) : " + ", ".join(parts) + "."
+                if dossier_id in defaults:
+                    message += " " + " ; ".join(defaults[dossier_id]) + "."
+                if dossier_id in statuses:
+                    message += " " + statuses[dossier_id]
+                entries.append(
+                    import_journal_entry(
+                        dossier_id=dossier_id,
+                        action=Action.IMPORT,
+                        message=message,
+                        data={
+                            "import": self.source_name,
+                            "counts": list(self.per_dossier[dossier_id][:4]),
+                            "default_changed": dossier_id in defaults,
+                        },
+                    )
+                )
+            JournalEntry.objects.bulk_create(entries)
+
+
+# --- Contacts and their means -----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ContactRow:
+    line: int
+    reference: str
+    key: str
+    contact: dict[str, str]  # only the contact fields the row gives
+    kind: str
+    value_key: str
+    point: dict[str, str]  # value fields of the means
+    status: str | None
+    is_default: bool | None
+
+
+class ContactImporter(_ContactRulesMixin, Importer):
+    label = "moyens de contact"
+    journal_title = "Import de contacts"
+    columns = (
+        "reference_dossier",
+        "contact",
+        "civilite",
+        "nom",
+        "prenom",
+        "fonction",
+        "observation",
+        "canal",
+        "email",
+        "telephone",
+        "adresse1",
+        "adresse2",
+        "adresse3",
+        "code_postal",
+        "ville",
+        "pays",
+        "statut",
+        "par_defaut",
+    )
+    required_columns = ("reference_dossier", "contact", "canal")
+    aliases = {
+        "dossier": "reference_dossier",
+        "e_mail": "email",
+        "tel": "telephone",
+        "adresse": "adresse1",
+        "cp": "code_postal",
+        "defaut": "par_defaut",
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Per file: [contacts created, contacts updated, means created, means updated]
+        self.per_dossier: dict[int, list] = {}
+        self.terms = active_terms()
+
+    # -- parsing -----------------------------------------------------------------------
+    def parse_row(self, line: int, row: dict[str, Any]) -> ContactRow | None:
+        errors = len(self.errors)
+        reference = text(row.get("reference_dossier"))
+        key = text(row.get("contact"))
+        if not reference:
+            self.error(line, "reference_dossier", "", "la référence du dossier est obligatoire.")
+        if not key:
+            self.error(line, "contact", "", "la clé du contact est obligatoire.")
+        elif len(key) > 100:
+            self.error(line, "contact", key, "clé de contact trop longue (100 caractères).")
+        contact = self._parse_contact(line, row)
+        raw_kind = text(row.get("canal"))
+        kind = KIND_VALUES.get(header_key(raw_kind))
+        point: dict[str, str] = {}
+        value_key = ""
+        if kind is None:
+            self.error(
+                line, "canal", raw_kind, "canal inconnu : « courrier », « email » ou « telephone »."
+            )
+        else:
+            value_key = self._parse_point(line, row, kind, point)
+        status = None
+        raw_status = text(row.get("statut"))
+        if raw_status:
+            status = STATUS_VALUES.get(header_key(raw_status))
+            if status is None:
+                self.error(
+                    line,
+                    "statut",
+                    raw_status,
+                    "statut inconnu : « a_qualifier », « valide » ou « invalide ».",
+                )
+        is_default = None
+        raw_default = row.get("par_defaut")
+        try:
+            is_default = parse_bool(raw_default)
+        except ValueError as exc:
+            self.error(line, "par_defaut", raw_default, str(exc))
+        if is_default and status is not None and status != Status.VALID:
+            self.error(
+                line,
+                "par_defaut",
+                raw_default,
+                "seul un moyen de contact validé peut être par défaut (statut « valide »).",
+            )
+        if len(self.errors) > errors:
+            return None
+        if self.seen_before("point", reference, key, kind, value_key):
+            self.error(
+                line,
+                "contact",
+                key,
+                "moyen de contact en double dans le fichier (même dossier, contact et valeur).",
+            )
+            return None
+        if is_default and self.seen_before("default", reference, kind):
+            self.error(
+                line,
+                "par_defaut",
+                raw_default,
+                f"deux moyens par défaut de type {KIND_LABELS[kind]} pour le dossier "
+                f"{reference} dans le fichier : un seul par dossier et par type.",
+            )
+            return None
+        return ContactRow(line, reference, key, contact, kind, value_key, point, status, is_default)
+
+    def _parse_contact(self, line: int, row: dict[str, Any]) -> dict[str, str]:
+        contact: dict[str, str] = {}
+        raw_civility = text(row.get("civilite"))
+        if raw_civility:
+            civility = CIVILITY_VALUES.get(header_key(raw_civility))
+            if civility is None:
+                self.error(line, "civilite", raw_civility, "civilité inconnue : « M. » ou « Mme ».")
+            else:
+                contact["civility"] = civility
+        for column, field, limit in (
+            ("nom", "last_name", 100),
+            ("prenom", "first_name", 100),
+            ("fonction", "function", 100),
+            ("observation", "observation", 2000),
+        ):
+            value = text(row.get(column))
+            if not value:
+                continue
+            if len(value) > limit:
+                self.error(line, column, value, f"trop long ({limit} caractères au plus).")
+                continue
+            if column in ("observation", "fonction"):
+                found = forbidden_terms_found(value, self.terms)
+                if found:
+                    terms = ", ".join(f"« {term} »" for term, _ in found[:5])
+                    self.error(
+                        line,
+                        column,
+                        value,
+                        f"terme(s) non autorisé(s) {terms} : les informations saisies doivent "
+                        "être objectives, en relation avec la gestion du dossier, et ne pas "
+                        "porter atteinte à l'image de la personne.",
+                    )
+                    continue
+            contact[field] = value
+        return contact
+
+    def _parse_point(self, line: int, row: dict[str, Any], kind: str, point: dict) -> str:
+        if kind == Kind.PHONE:
+            raw = text(row.get("telephone"))
+            if not raw:
+                self.error(line, "telephone", "", "numéro obligatoire pour le canal telephone.")
+                return ""
+            country = text(row.get("pays")).upper() or "FR"
+            try:
+                e164, phone_type = normalize_phone(raw, country if len(country) == 2 else "FR")
+            except NormalizationError as exc:
+                self.error(line, "telephone", raw, str(exc))
+                return ""
+            point.update(phone=e164, phone_type=phone_type)
+            return e164
+        if kind == Kind.EMAIL:
+            raw = text(row.get("email"))
+            if not raw:
+                self.error(line, "email", "", "adresse obligatoire pour le canal email.")
+                return ""
+            try:
+                email = normalize_email(raw)
+            except NormalizationError as exc:
+                self.error(line, "email", raw, str(exc))
+                return ""
+            if len(email) > 254:
+                self.error(line, "email", raw, "adresse e-mail trop longue.")
+                return ""
+            point["email"] = raw.strip()
+            return email
+        ok = True
+        for column, field in (
+            ("adresse1", "address_line1"),
+            ("adresse2", "address_line2"),
+            ("adresse3", "address_line3"),
+            ("ville", "city"),
+        ):
+            value = " ".join(text(row.get(column)).split())
+            if len(value) > POSTAL_LINE_LENGTH:
+                self.error(
+                    line,
+                    column,
+                    value,
+                    f"ligne d'adresse trop longue ({len(value)} caractères ; "
+                    f"{POSTAL_LINE_LENGTH} au plus, norme postale).",
+                )
+                ok = False
+            point[field] = value
+        for column, field in (("adresse1", "address_line1"), ("ville", "city")):
+            if not point[field]:
+                self.error(line, column, "", "obligatoire pour une adresse postale.")
+                ok = False
+        country = text(row.get("pays")).upper() or "FR"
+        if len(country) != 2 or not country.isalpha():
+            self.error(line, "pays", country, "code pays à deux lettres attendu (FR, BE…).")
+            ok = False
+        postcode = text(row.get("code_postal")).replace(" ", "")
+        if country == "FR" and not POSTCODE_FR.match(postcode):
+            self.error(line, "code_postal", postcode, "code postal français à 5 chiffres attendu.")
+            ok = False
+        elif len(postcode) > 10:
+            self.error(line, "code_postal", postcode, "code postal trop long.")
+            ok = False
+        point.update(postcode=postcode, country=country)
+        if not ok:
+            return ""
+        return postal_value_key(
+            point["address_line1"], point["address_line2"], point["address_line3"], postcode
+        )
+
+    # -- writing -----------------------------------------------------------------------
+    def _count(self, dossier_id: int, index: int) -> None:
+        counts = self.per_dossier.get(dossier_id)
+        if counts is None:
+            counts = self.per_dossier[dossier_id] = [0, 0, 0, 0]
+        counts[index] += 1
+
+    def describe(self, counts: list) -> list[str]:
+        parts = []
+        for count, one, many in zip(
+            counts,
+            ("contact ajouté", "contact modifié", "moyen de contact ajouté", "moyen modifié"),
+            (
+                "contacts ajoutés",
+                "contacts modifiés",
+                "moyens de contact ajoutés",
+                "moyens modifiés",
+            ),
+            strict=True,
+        ):
+            if count:
+                parts.append(plural(count, one, many))
+        return parts or ["aucun changement"]
+
+    def write_batch(self, records: list[ContactRow]) -> None:
+        now = timezone.now()
+        dossiers = dossier_ids_by_reference({r.reference for r in records})
+        rows: list[tuple[int, ContactRow]] = []
+        for row in records:
+            dossier_id = dossiers.get(row.reference)
+            if dossier_id is None:
+                self.error(
+                    row.line,
+                    "reference_dossier",
+                    row.reference,
+                    f"dossier inconnu : aucune référence « {row.reference} ».",
+                )
+            else:
+                rows.append((dossier_id, row))
+        if not rows:
+            return
+        lock_dossiers({d for d, _ in rows})
+
+        # Contacts: one query for those that exist, one insert for the new ones.
+        contacts: dict[tuple[int, str], Contact] = {}
+        keys = sorted({r.key for _, r in rows})
+        for chunk in chunked(sorted({d for d, _ in rows}), 500):
+            for contact in Contact.objects.filter(dossier_id__in=chunk, external_key__in=keys):
+                contacts[(contact.dossier_id, contact.external_key)] = contact
+        new_contacts: dict[tuple[int, str], Contact] = {}
+        changed_contacts: dict[int, Contact] = {}
+        contact_fields: set[str] = set()
+        refused: set[tuple[int, str]] = set()
+        for dossier_id, row in rows:
+            ckey = (dossier_id, row.key)
+            contact = contacts.get(ckey)
+            if contact is None:
+                contact = new_contacts.get(ckey)
+                if contact is None:
+                    if "last_name" not in row.contact:
+                        self.error(
+                            row.line, "nom", "", "le nom est obligatoire pour créer le contact."
+                        )
+                        refused.add(ckey)
+                        continue
+                    contact = Contact(
+                        dossier_id=dossier_id, external_key=row.key, created_at=now, **row.contact
+                    )
+                    new_contacts[ckey] = contact
+                    refused.discard(ckey)
+                    continue
+                # A later row of a new contact fills what the first one left empty.
+                for field, value in row.contact.items():
+                    if not getattr(contact, field):
+                        setattr(contact, field, value)
+                continue
+            for field, value in row.contact.items():
+                if getattr(contact, field) != value:
+                    setattr(contact, field, value)
+                    contact_fields.add(field)
+                    changed_contacts[contact.pk] = contact
+        if new_contacts:
+            Contact.objects.bulk_create(list(new_contacts.values()), batch_size=1000)
+            contacts.update(new_contacts)
+            for dossier_id, _ in new_contacts:
+                self._count(dossier_id, 0)
+        if changed_contacts:
+            Contact.objects.bulk_update(
+                list(changed_contacts.values()), sorted(contact_fields), batch_size=1000
+            )
+            for contact in changed_contacts.values():
+                self._count(contact.dossier_id, 1)
+
+        # Means: those of the batch's existing contacts, in one query.
+        existing_ids = [
+            c.pk for k, c in contacts.items() if k not in new_contacts and c.pk is not None
+        ]
+        points: dict[tuple[int, str, str], ContactPoint] = {}
+        for chunk in chunked(existing_ids, 900):
+            for point in ContactPoint.objects.filter(contact_id__in=chunk).only(*POINT_FIELDS):
+                points[(point.contact_id, point.kind, point.value_key)] = point
+        new_points: list[ContactPoint] = []
+        changed_points: dict[int, ContactPoint] = {}
+        point_fields: set[str] = set()
+        new_defaults: list[ContactPoint] = []
+        qualified: list[ContactPoint] = []  # status set by the file: gets an evidence
+        touched_contacts = {c.pk for c in changed_contacts.values()}
+        for dossier_id, row in rows:
+            contact = contacts.get((dossier_id, row.key))
+            if contact is None:
+                continue  # refused above
+            point = points.get((contact.pk, row.kind, row.value_key))
+            if point is None:
+                status = row.status or Status.PENDING
+                if row.is_default and status != Status.VALID:
+                    self.error(
+                        row.line,
+                        "par_defaut",
+                        "oui",
+                        "seul un moyen de contact validé peut être par défaut "
+                        "(donnez le statut « valide »).",
+                    )
+                    continue
+                point = ContactPoint(
+                    contact=contact,
+                    dossier_id=dossier_id,
+                    kind=row.kind,
+                    status=status,
+                    is_default=False,
+                    validated_at=now if status == Status.VALID else None,
+                    status_changed_at=now if status != Status.PENDING else None,
+                    value_key=row.value_key,
+                    created_at=now,
+                    **row.point,
+                )
+                new_points.append(point)
+                points[(contact.pk, row.kind, row.value_key)] = point
+                if status != Status.PENDING:
+                    qualified.append(point)
+                if row.is_default:
+                    new_defaults.append(point)
+                self._count(dossier_id, 2)
+                self.created += 1
+                continue
+            changes = self._point_changes(point, row, now)
+            if row.is_default and point.status != Status.VALID:
+                self.error(
+                    row.line,
+                    "par_defaut",
+                    "oui",
+                    "seul un moyen de contact validé peut être par défaut "
+                    f"(ce moyen est « {Status(point.status).label.lower()} »).",
+                )
+                continue
+            starred = bool(row.is_default and not point.is_default)
+            if starred:
+                new_defaults.append(point)
+            elif row.is_default is False and point.is_default:
+                point.is_default = False
+                changes.add("is_default")
+            if "status" in changes:
+                qualified.append(point)
+            if changes or starred:
+                point_fields.update(changes)
+                changed_points[point.pk] = point
+                self._count(dossier_id, 3)
+                self.updated += 1
+            elif contact.pk in touched_contacts:
+                self.updated += 1
+            else:
+                self.unchanged += 1
+
+        # The star: first take it from the former defaults, then give it.
+        if new_defaults:
+            by_kind: dict[str, list[int]] = {}
+            for point in new_defaults:
+                by_kind.setdefault(point.kind, []).append(point.dossier_id)
+            keep = [p.pk for p in new_defaults if p.pk]
+            for kind, ids in by_kind.items():
+                for chunk in chunked(ids, 900):
+                    ContactPoint.objects.filter(
+                        dossier_id__in=chunk, kind=kind, is_default=True
+                    ).exclude(pk__in=keep).update(is_default=False)
+            starred_keys = {(p.dossier_id, p.kind) for p in new_defaults}
+            for point in points.values():
+                if point.is_default and (point.dossier_id, point.kind) in starred_keys:
+                    point.is_default = False  # cleared above; keep memory in step
+            for point in new_defaults:
+                point.is_default = True
+                if point.pk:
+                    changed_points[point.pk] = point
+                    point_fields.add("is_default")
+        if changed_points:
+            ContactPoint.objects.bulk_update(
+                list(changed_points.values()), sorted(point_fields), batch_size=500
+            )
+        if new_points:
+            ContactPoint.objects.bulk_create(new_points, batch_size=1000)
+        if qualified:
+            self._record_import_evidence(qualified, now)
+
+    def _point_changes(self, point: ContactPoint, row: ContactRow, now) -> set[str]:
+        changes: set[str] = set()
+        for field, value in row.point.items():
+            current = getattr(point, field)
+            if field == "phone":
+                current = str(current) if current else ""
+            if value and current != value:
+                setattr(point, field, value)
+                changes.add(field)
+        if row.status is not None and row.status != point.status:
+            point.status = row.status
+            point.status_changed_at = now
+            changes.update(("status", "status_changed_at"))
+            if row.status == Status.VALID:
+                point.validated_at = now
+                changes.add("validated_at")
+            elif point.is_default:
+                point.is_default = False
+                changes.add("is_default")
+        return changes
+
+    def _record_import_evidence(self, points: list[ContactPoint], now) -> None:
+        """Why a means is in the state the file gave it: an « import » evidence."""
+        evidences = [
+            Evidence(
+                point_id=point.pk,
+                kind=Evidence.Kind.IMPORTED,
+                occurred_at=now,
+                source=Evidence.Source.IMPORT,
+                source_detail=self.source_name[:200],
+                comment=f"Statut « {Status(point.status).label} » donné par l'import.",
+                created_at=now,
+            )
+            for point in points
+        ]
+        Evidence.objects.bulk_create(evidences, batch_size=1000)
+        for point, evidence in zip(points, evidences, strict=True):
+            point.last_evidence_id = evidence.pk
+        ContactPoint.objects.bulk_update(points, ["last_evidence"], batch_size=500)
+
+
+# --- Qualification events -----------------------------------------------------------------
+
+EVENT_KINDS = (
+    Evidence.Kind.CALL_COMPLETED,
+    Evidence.Kind.CALL_INCOMING,
+    Evidence.Kind.WRONG_NUMBER,
+    Evidence.Kind.RECEIPT_ACK,
+    Evidence.Kind.LETTER_INCOMING,
+    Evidence.Kind.NPAI,
+    Evidence.Kind.EMAIL_REPLY,
+    Evidence.Kind.BOUNCE,
+)
+POINT_KIND_OF_EVENT = {
+    evidence_kind: point_kind
+    for point_kind, kinds in EVIDENCE_KINDS_BY_POINT_KIND.items()
+    for evidence_kind in kinds
+}
+_POSTAL_EVENT = re.compile(r"^(?P<line>.*?)[\s,;-]*\b(?P<postcode>\d{5})\b(?P<rest>[^\d]*)$")
+
+
+@dataclass(slots=True)
+class EventRow:
+    line: int
+    occurred_at: datetime.datetime
+    kind: str
+    point_kind: str
+    value: str  # value_key for phones and e-mails; "LINE1|POSTCODE" for postal
+    raw_value: str
+    reference: str
+
+
+class EvidenceImporter(_ContactRulesMixin, Importer):
+    label = "événements"
+    journal_title = "Import d'événements"
+    columns = ("date", "type", "valeur", "reference_dossier")
+    required_columns = ("date", "type", "valeur")
+    aliases = {"dossier": "reference_dossier", "evenement": "type", "valeur_contact": "valeur"}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Per file: [evidences, validated, invalidated, default lost]
+        self.per_dossier: dict[int, list] = {}
+
+    def parse_row(self, line: int, row: dict[str, Any]) -> EventRow | None:
+        errors = len(self.errors)
+        raw_date = row.get("date")
+        occurred_at = None
+        try:
+            occurred_at = parse_datetime(raw_date) if text(raw_date) else None
+            if occurred_at is None:
+                self.error(line, "date", "", "la date de l'événement est obligatoire.")
+        except ValueError as exc:
+            self.error(line, "date", raw_date, str(exc))
+        raw_kind = text(row.get("type"))
+        kind = header_key(raw_kind)
+        if kind not in EVENT_KINDS:
+            self.error(
+                line,
+                "type",
+                raw_kind,
+                "type d'événement inconnu (attendu : " + ", ".join(EVENT_KINDS) + ").",
+            )
+            kind = None
+        reference = text(row.get("reference_dossier"))
+        raw_value = text(row.get("valeur"))
+        value = ""
+        point_kind = POINT_KIND_OF_EVENT.get(kind) if kind else None
+        if not raw_value:
+            self.error(line, "valeur", "", "la valeur (téléphone, e-mail ou adresse) manque.")
+        elif point_kind == Kind.PHONE:
+            try:
+                value = normalize_phone(raw_value)[0]
+            except NormalizationError as exc:
+                self.error(line, "valeur", raw_value, str(exc))
+        elif point_kind == Kind.EMAIL:
+            try:
+                value = normalize_email(raw_value)
+            except NormalizationError as exc:
+                self.error(line, "valeur", raw_value, str(exc))
+        elif point_kind == Kind.POSTAL:
+            match = _POSTAL_EVENT.match(raw_value)
+            if not match or not match["line"].strip():
+                self.error(
+                    line,
+                    "valeur",
+                    raw_value,
+                    "pour un courrier, la valeur est la première ligne de l'adresse suivie du "
+                    "code postal (exemple : « 12 rue de la Paix 75002 »).",
+                )
+            else:
+                value = f"{postal_part(match['line'])}|{match['postcode']}"
+            if not reference:
+                self.error(
+                    line,
+                    "reference_dossier",
+                    "",
+                    "la référence du dossier est obligatoire pour un événement postal.",
+                )
+        if len(self.errors) > errors:
+            return None
+        if self.seen_before("event", occurred_at, kind, value, reference):
+            self.error(
+                line,
+                "valeur",
+                raw_value,
+                "événement en double dans le fichier (même date, type, valeur et dossier).",
+            )
+            return None
+        return EventRow(line, occurred_at, kind, point_kind, value, raw_value, reference)
+
+    def describe(self, counts: list) -> list[str]:
+        evidences, validated, invalidated, unstarred = counts
+        parts = [plural(evidences, "preuve enregistrée", "preuves enregistrées")]
+        if validated:
+            parts.append(plural(validated, "moyen validé", "moyens validés"))
+        if invalidated:
+            parts.append(plural(invalidated, "moyen invalidé", "moyens invalidés"))
+        if unstarred:
+            parts.append(plural(unstarred, "moyen par défaut perdu", "moyens par défaut perdus"))
+        return parts
+
+    def _count(self, dossier_id: int, index: int) -> None:
+        counts = self.per_dossier.get(dossier_id)
+        if counts is None:
+            counts = self.per_dossier[dossier_id] = [0, 0, 0, 0]
+        counts[index] += 1
+
+    def write_batch(self, records: list[EventRow]) -> None:
+        dossiers = dossier_ids_by_reference({r.reference for r in records if r.reference})
+        rows: list[EventRow] = []
+        for row in records:
+            if row.reference and row.reference not in dossiers:
+                self.error(
+                    row.line,
+                    "reference_dossier",
+                    row.reference,
+                    f"dossier inconnu : aucune référence « {row.reference} ».",
+                )
+            else:
+                rows.append(row)
+        # The means: phones and e-mails by their value anywhere, postal ones in the
+        # files the rows name.
+        candidates: dict[tuple[str, str], list[ContactPoint]] = {}
+        values = sorted({r.value for r in rows if r.point_kind != Kind.POSTAL})
+        for chunk in chunked(values, 900):
+            for point in ContactPoint.objects.filter(
+                value_key__in=chunk, kind__in=(Kind.PHONE, Kind.EMAIL)
+            ).only(*POINT_FIELDS):
+                candidates.setdefault((point.kind, point.value_key), []).append(point)
+        postal_files = sorted({dossiers[r.reference] for r in rows if r.point_kind == Kind.POSTAL})
+        for chunk in chunked(postal_files, 900):
+            for point in ContactPoint.objects.filter(dossier_id__in=chunk, kind=Kind.POSTAL).only(
+                *POINT_FIELDS
+            ):
+                parts = point.value_key.split("|")
+                candidates.setdefault((Kind.POSTAL, f"{parts[0]}|{parts[-1]}"), []).append(point)
+        matched: list[tuple[EventRow, ContactPoint]] = []
+        for row in rows:
+            found = candidates.get((row.point_kind, row.value), [])
+            if row.reference:
+                dossier_id = dossiers[row.reference]
+                found = [p for p in found if p.dossier_id == dossier_id]
+            if not found:
+                where = f" dans le dossier {row.reference}" if row.reference else ""
+                self.error(
+                    row.line,
+                    "valeur",
+                    row.raw_value,
+                    f"aucun moyen de contact ({KIND_LABELS[row.point_kind]}) ne correspond "
+                    f"à cette valeur{where}.",
+                )
+                continue
+            matched.extend((row, p) for p in found)
+        if not matched:
+            return
+        lock_dossiers({p.dossier_id for _, p in matched})
+        # Already imported (same means, kind and moment): nothing to do again.
+        point_ids = sorted({p.pk for _, p in matched})
+        moments = sorted({r.occurred_at for r, _ in matched})
+        done: set[tuple[int, str, datetime.datetime]] = set()
+        for chunk in chunked(point_ids, 900):
+            done.update(
+                Evidence.objects.filter(
+                    point_id__in=chunk, source=Evidence.Source.IMPORT, occurred_at__in=moments
+                ).values_list("point_id", "kind", "occurred_at")
+            )
+        now = timezone.now()
+        points: dict[int, ContactPoint] = {}
+        evidences: list[Evidence] = []
+        applied: list[ContactPoint] = []
+        # Events apply in the order they happened, as they would have one by one.
+        matched.sort(key=lambda pair: (pair[0].occurred_at, pair[0].line))
+        for row, candidate in matched:
+            if (candidate.pk, row.kind, row.occurred_at) in done:
+                self.unchanged += 1
+                continue
+            point = points.setdefault(candidate.pk, candidate)
+            evidence = Evidence(
+                point_id=point.pk,
+                kind=row.kind,
+                occurred_at=row.occurred_at,
+                source=Evidence.Source.IMPORT,
+                source_detail=self.source_name[:200],
+                created_at=now,
+            )
+            evidences.append(evidence)
+            applied.append(point)
+            self._count(point.dossier_id, 0)
+            new_status = EVIDENCE_EFFECT[row.kind]
+            if new_status is not None and new_status != point.status:
+                point.status = new_status
+                point.status_changed_at = now
+                if new_status == Status.VALID:
+                    point.validated_at = row.occurred_at
+                    self._count(point.dossier_id, 1)
+                else:
+                    self._count(point.dossier_id, 2)
+                    if point.is_default:
+                        point.is_default = False
+                        self._count(point.dossier_id, 3)
+                self.updated += 1
+            else:
+                if new_status == Status.VALID:
+                    # A fresh proof makes it the most recently validated means again.
+                    point.validated_at = max(point.validated_at or row.occurred_at, row.occurred_at)
+                self.created += 1
+        if not evidences:
+            return
+        Evidence.objects.bulk_create(evidences, batch_size=1000)
+        for point, evidence in zip(applied, evidences, strict=True):
+            point.last_evidence_id = evidence.pk  # the last one applied wins
+        ContactPoint.objects.bulk_update(
+            list(points.values()),
+            ["status", "status_changed_at", "validated_at", "is_default", "last_evidence"],
+            batch_size=500,
+        )

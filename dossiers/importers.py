@@ -1,0 +1,487 @@
+"""Bulk import of files (dossiers) and receivables (créances): parsing, validation
+and bulk writes. The commands ``import_dossiers`` and ``import_creances`` run them
+through ``recouvrement.importing``.
+
+Journal entries are written with ``bulk_create`` (one per file and import) rather
+than through ``journal_record``, which writes one row per call: an import touches
+tens of thousands of files and must not cost a query each.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from recouvrement.importing.base import Importer
+from recouvrement.importing.reader import header_key
+from recouvrement.importing.values import parse_amount, parse_date, text
+
+from .models import Dossier, JournalEntry, Receivable
+from .services import dossier_refresh_totals
+from .validators import normalize_siren, validate_siren
+
+Action = JournalEntry.Action
+IMPORT = JournalEntry.ActorKind.IMPORT
+
+KIND_VALUES = {header_key(v): v for v in Dossier.Kind.values} | {
+    header_key(label): value for value, label in Dossier.Kind.choices
+}
+STATUS_VALUES = {header_key(v): v for v in Dossier.Status.values} | {
+    header_key(str(label)): value for value, label in Dossier.Status.choices
+}
+
+
+def chunked(items: list, size: int = 900):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def dossier_ids_by_reference(references: set[str]) -> dict[str, int]:
+    """One query per 900 references (SQLite's variable limit stays far away)."""
+    found: dict[str, int] = {}
+    for chunk in chunked(sorted(references)):
+        found.update(Dossier.objects.filter(reference__in=chunk).values_list("reference", "id"))
+    return found
+
+
+def import_journal_entry(*, dossier_id: int, action: str, message: str, data=None):
+    return JournalEntry(
+        dossier_id=dossier_id,
+        action=action,
+        message=message,
+        actor=None,
+        actor_kind=IMPORT,
+        data=data or {},
+    )
+
+
+# --- Files ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class DossierRow:
+    line: int
+    reference: str
+    name: str | None
+    kind: str | None
+    siren: str | None
+    assigned_to_id: int | None
+    status: str | None
+
+
+class DossierImporter(Importer):
+    label = "dossiers"
+    columns = ("reference", "nom", "type", "siren", "charge", "statut")
+    required_columns = ("reference",)
+    aliases = {"collaborateur": "charge", "charge_de_recouvrement": "charge"}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        user_model = get_user_model()
+        # Collaborators are few: one query for all of them.
+        self.users = dict(
+            user_model.objects.filter(is_active=True).values_list(user_model.USERNAME_FIELD, "id")
+        )
+        self.usernames = {v: k for k, v in self.users.items()}
+
+    def parse_row(self, line: int, row: dict[str, Any]) -> DossierRow | None:
+        errors = len(self.errors)
+        reference = text(row.get("reference"))
+        if not reference:
+            self.error(line, "reference", reference, "la référence du dossier est obligatoire.")
+        elif len(reference) > 50:
+            self.error(line, "reference", reference, "référence trop longue (50 caractères).")
+        elif self.seen_before(reference):
+            self.error(
+                line, "reference", reference, "référence en double dans le fichier (clé répétée)."
+            )
+        name = text(row.get("nom")) or None
+        if name and len(name) > 200:
+            self.error(line, "nom", name, "nom trop long (200 caractères au plus).")
+        kind = None
+        raw_kind = text(row.get("type"))
+        if raw_kind:
+            kind = KIND_VALUES.get(header_key(raw_kind))
+            if kind is None:
+                self.error(
+                    line, "type", raw_kind, "type inconnu : « particulier » ou « professionnel »."
+                )
+        siren = None
+        raw_siren = text(row.get("siren"))
+        if raw_siren:
+            try:
+                validate_siren(raw_siren)
+                siren = normalize_siren(raw_siren)
+            except ValidationError as exc:
+                self.error(line, "siren", raw_siren, exc.messages[0])
+            if siren and kind == Dossier.Kind.INDIVIDUAL:
+                self.error(
+                    line, "siren", raw_siren, "un SIREN n'est possible que pour un professionnel."
+                )
+        assigned_to_id = None
+        username = text(row.get("charge"))
+        if username:
+            assigned_to_id = self.users.get(username)
+            if assigned_to_id is None:
+                self.error(
+                    line,
+                    "charge",
+                    username,
+                    f"collaborateur inconnu : aucun utilisateur actif « {username} ».",
+                )
+        status = None
+        raw_status = text(row.get("statut"))
+        if raw_status:
+            status = STATUS_VALUES.get(header_key(raw_status))
+            if status is None:
+                self.error(
+                    line,
+                    "statut",
+                    raw_status,
+                    "statut inconnu (attendu : " + ", ".join(Dossier.Status.values) + ").",
+                )
+        if len(self.errors) > errors:
+            return None
+        return DossierRow(line, reference, name, kind, siren, assigned_to_id, status)
+
+    def write_batch(self, records: list[DossierRow]) -> None:
+        existing = {
+            d.reference: d
+            for chunk in chunked([r.reference for r in records])
+            for d in Dossier.objects.filter(reference__in=chunk).only(
+                "id", "reference", "name", "kind", "siren", "assigned_to_id", "status"
+            )
+        }
+        now = timezone.now()
+        new: list[Dossier] = []
+        changed: list[Dossier] = []
+        changed_fields: set[str] = set()
+        journal: list[JournalEntry] = []
+        for row in records:
+            dossier = existing.get(row.reference)
+            if dossier is None:
+                if not row.name:
+                    self.error(row.line, "nom", "", "le nom est obligatoire pour créer un dossier.")
+                    continue
+                kind = row.kind or Dossier.Kind.INDIVIDUAL
+                if row.siren and kind != Dossier.Kind.COMPANY:
+                    self.error(
+                        row.line,
+                        "siren",
+                        row.siren,
+                        "un SIREN n'est possible que pour un professionnel (colonne type).",
+                    )
+                    continue
+                new.append(
+                    Dossier(
+                        reference=row.reference,
+                        name=row.name,
+                        kind=kind,
+                        siren=row.siren or "",
+                        assigned_to_id=row.assigned_to_id,
+                        status=row.status or Dossier.Status.IN_PROGRESS,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                continue
+            changes = self._changes(dossier, row)
+            kind = changes.get("kind", dossier.kind)
+            siren = changes.get("siren", dossier.siren)
+            if siren and kind != Dossier.Kind.COMPANY:
+                self.error(
+                    row.line,
+                    "siren" if row.siren else "type",
+                    row.siren or row.kind,
+                    "un SIREN n'est possible que pour un professionnel.",
+                )
+                continue
+            if not changes:
+                self.unchanged += 1
+                continue
+            described = []
+            for field, value in changes.items():
+                described.append(self._describe(dossier, field, value))
+                setattr(dossier, field, value)
+            dossier.updated_at = now
+            changed.append(dossier)
+            changed_fields.update(changes)
+            journal.append(
+                import_journal_entry(
+                    dossier_id=dossier.pk,
+                    action=Action.DOSSIER_UPDATED,
+                    message=f"Dossier modifié par import ({self.source_name}) : "
+                    + " ; ".join(described)
+                    + ".",
+                    data={"import": self.source_name, "fields": sorted(changes)},
+                )
+            )
+        if new:
+            Dossier.objects.bulk_create(new, batch_size=1000)
+            journal.extend(
+                import_journal_entry(
+                    dossier_id=d.pk,
+                    action=Action.DOSSIER_CREATED,
+                    message=f"Dossier créé par import ({self.source_name}).",
+                    data={"import": self.source_name},
+                )
+                for d in new
+            )
+        if changed:
+            Dossier.objects.bulk_update(
+                changed, sorted(changed_fields | {"updated_at"}), batch_size=1000
+            )
+        if journal:
+            JournalEntry.objects.bulk_create(journal, batch_size=1000)
+        self.created += len(new)
+        self.updated += len(changed)
+
+    @staticmethod
+    def _changes(dossier: Dossier, row: DossierRow) -> dict[str, Any]:
+        """Only what the file says and differs: an empty cell keeps the current value."""
+        wanted = {
+            "name": row.name,
+            "kind": row.kind,
+            "siren": row.siren,
+            "assigned_to_id": row.assigned_to_id,
+            "status": row.status,
+        }
+        return {
+            field: value
+            for field, value in wanted.items()
+            if value is not None and getattr(dossier, field) != value
+        }
+
+    def _describe(self, dossier: Dossier, field: str, value: Any) -> str:
+        if field == "status":
+            return f"statut {Dossier.Status(dossier.status).label} → {Dossier.Status(value).label}"
+        if field == "assigned_to_id":
+            old = self.usernames.get(dossier.assigned_to_id, "personne")
+            return f"collaborateur {old} → {self.usernames.get(value, value)}"
+        if field == "kind":
+            return f"type {Dossier.Kind(dossier.kind).label} → {Dossier.Kind(value).label}"
+        names = {"name": "nom", "siren": "SIREN"}
+        return f"{names[field]} « {getattr(dossier, field)} » → « {value} »"
+
+
+# --- Receivables ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ReceivableRow:
+    line: int
+    reference: str
+    number: str
+    issue_date: datetime.date | None
+    due_date: datetime.date | None
+    amount: Decimal | None
+    balance: Decimal | None
+
+
+RECEIVABLE_FIELDS = ("issue_date", "due_date", "amount", "balance")
+RECEIVABLE_COLUMNS = {
+    "issue_date": "date_emission",
+    "due_date": "date_echeance",
+    "amount": "montant",
+    "balance": "solde",
+}
+
+
+class ReceivableImporter(Importer):
+    label = "créances"
+    columns = ("reference_dossier", "numero", "date_emission", "date_echeance", "montant", "solde")
+    required_columns = ("reference_dossier", "numero")
+    aliases = {"dossier": "reference_dossier", "numero_facture": "numero", "reste_du": "solde"}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Per file: [created, updated], for one journal entry per file at the end.
+        self.per_dossier: dict[int, list[int]] = {}
+
+    def parse_row(self, line: int, row: dict[str, Any]) -> ReceivableRow | None:
+        errors = len(self.errors)
+        reference = text(row.get("reference_dossier"))
+        number = text(row.get("numero"))
+        if not reference:
+            self.error(line, "reference_dossier", "", "la référence du dossier est obligatoire.")
+        if not number:
+            self.error(line, "numero", "", "le numéro de facture est obligatoire.")
+        elif len(number) > 50:
+            self.error(line, "numero", number, "numéro trop long (50 caractères au plus).")
+        if reference and number and self.seen_before(reference, number):
+            self.error(
+                line,
+                "numero",
+                number,
+                f"créance en double dans le fichier (dossier {reference}, facture {number}).",
+            )
+        values: dict[str, Any] = {}
+        for field in ("issue_date", "due_date"):
+            column = RECEIVABLE_COLUMNS[field]
+            raw = row.get(column)
+            if text(raw):
+                try:
+                    values[field] = parse_date(raw)
+                except ValueError as exc:
+                    self.error(line, column, raw, str(exc))
+        for field in ("amount", "balance"):
+            column = RECEIVABLE_COLUMNS[field]
+            raw = row.get(column)
+            if text(raw):
+                try:
+                    value = parse_amount(raw)
+                except ValueError as exc:
+                    self.error(line, column, raw, str(exc))
+                    continue
+                if value < 0:
+                    self.error(line, column, raw, "un montant ne peut pas être négatif.")
+                    continue
+                values[field] = value
+        if len(self.errors) > errors:
+            return None
+        record = ReceivableRow(
+            line,
+            reference,
+            number,
+            values.get("issue_date"),
+            values.get("due_date"),
+            values.get("amount"),
+            values.get("balance"),
+        )
+        if not self._consistent(record.__getattribute__, line, row):
+            return None
+        return record
+
+    def _consistent(self, get, line: int, row: dict[str, Any] | None) -> bool:
+        """Balance within amount, due date not before issue date."""
+        ok = True
+        amount, balance = get("amount"), get("balance")
+        if amount is not None and balance is not None and balance > amount:
+            self.error(
+                line,
+                "solde",
+                row.get("solde") if row else balance,
+                f"le solde ({balance}) dépasse le montant de la créance ({amount}).",
+            )
+            ok = False
+        issue, due = get("issue_date"), get("due_date")
+        if issue is not None and due is not None and due < issue:
+            self.error(
+                line,
+                "date_echeance",
+                row.get("date_echeance") if row else due,
+                f"l'échéance ({due:%d/%m/%Y}) précède la date d'émission ({issue:%d/%m/%Y}).",
+            )
+            ok = False
+        return ok
+
+    def write_batch(self, records: list[ReceivableRow]) -> None:
+        dossiers = dossier_ids_by_reference({r.reference for r in records})
+        valid: list[tuple[int, ReceivableRow]] = []
+        for row in records:
+            dossier_id = dossiers.get(row.reference)
+            if dossier_id is None:
+                self.error(
+                    row.line,
+                    "reference_dossier",
+                    row.reference,
+                    f"dossier inconnu : aucune référence « {row.reference} ».",
+                )
+                continue
+            valid.append((dossier_id, row))
+        if not valid:
+            return
+        ids = sorted({d for d, _ in valid})
+        numbers = sorted({r.number for _, r in valid})
+        existing: dict[tuple[int, str], Receivable] = {}
+        for chunk in chunked(ids, 500):
+            for receivable in Receivable.objects.filter(
+                dossier_id__in=chunk, number__in=numbers
+            ).only("id", "dossier_id", "number", *RECEIVABLE_FIELDS):
+                existing[(receivable.dossier_id, receivable.number)] = receivable
+        new: list[Receivable] = []
+        changed: list[Receivable] = []
+        for dossier_id, row in valid:
+            receivable = existing.get((dossier_id, row.number))
+            if receivable is None:
+                missing = [f for f in RECEIVABLE_FIELDS if getattr(row, f) is None]
+                if missing:
+                    for field in missing:
+                        self.error(
+                            row.line,
+                            RECEIVABLE_COLUMNS[field],
+                            "",
+                            "valeur obligatoire pour une nouvelle créance.",
+                        )
+                    continue
+                new.append(
+                    Receivable(
+                        dossier_id=dossier_id,
+                        number=row.number,
+                        issue_date=row.issue_date,
+                        due_date=row.due_date,
+                        amount=row.amount,
+                        balance=row.balance,
+                    )
+                )
+                self._count(dossier_id, 0)
+                continue
+            changes = {
+                f: getattr(row, f)
+                for f in RECEIVABLE_FIELDS
+                if getattr(row, f) is not None and getattr(row, f) != getattr(receivable, f)
+            }
+            if not changes:
+                self.unchanged += 1
+                continue
+            merged = {f: changes.get(f, getattr(receivable, f)) for f in RECEIVABLE_FIELDS}
+            if not self._consistent(merged.get, row.line, None):
+                continue
+            for field, value in changes.items():
+                setattr(receivable, field, value)
+            changed.append(receivable)
+            self._count(dossier_id, 1)
+        if new:
+            Receivable.objects.bulk_create(new, batch_size=1000)
+        if changed:
+            Receivable.objects.bulk_update(changed, list(RECEIVABLE_FIELDS), batch_size=1000)
+        if new or changed:
+            touched = sorted({r.dossier_id for r in new} | {r.dossier_id for r in changed})
+            for chunk in chunked(touched, 5000):
+                dossier_refresh_totals(dossier_ids=chunk)
+        self.created += len(new)
+        self.updated += len(changed)
+
+    def _count(self, dossier_id: int, index: int) -> None:
+        counts = self.per_dossier.get(dossier_id)
+        if counts is None:
+            counts = self.per_dossier[dossier_id] = [0, 0]
+        counts[index] += 1
+
+    def finish(self) -> None:
+        entries = []
+        for dossier_id, (created, updated) in self.per_dossier.items():
+            parts = []
+            if created:
+                parts.append(f"{created} créance(s) ajoutée(s)")
+            if updated:
+                parts.append(f"{updated} créance(s) modifiée(s)")
+            entries.append(
+                import_journal_entry(
+                    dossier_id=dossier_id,
+                    action=Action.RECEIVABLE_IMPORTED,
+                    message=f"Import de créances ({self.source_name}) : " + ", ".join(parts) + ".",
+                    data={"import": self.source_name, "created": created, "updated": updated},
+                )
+            )
+            if len(entries) >= 2000:
+                JournalEntry.objects.bulk_create(entries)
+                entries = []
+        if entries:
+            JournalEntry.objects.bulk_create(entries)

@@ -1,0 +1,94 @@
+"""The management-command base of the four import commands (argument parsing and
+output only; the work is in the importers)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from .base import Importer, ImportResult, run_import, write_errors_csv
+
+
+class ImportCommand(BaseCommand):
+    importer_class: type[Importer]
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", help="Fichier CSV ou XLSX à importer.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Simulation : dit ce qui serait créé, modifié ou inchangé, sans rien écrire.",
+        )
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="Importe les lignes valides et signale les autres "
+            "(par défaut, une seule ligne invalide et rien n'est importé).",
+        )
+        parser.add_argument(
+            "--errors", metavar="FICHIER", help="Écrit les erreurs dans ce fichier CSV."
+        )
+        parser.add_argument(
+            "--delimiter", help="Séparateur du CSV (« ; », « , » ou « tab ») ; détecté sinon."
+        )
+        parser.add_argument(
+            "--encoding",
+            help="Encodage du CSV (utf-8, windows-1252…) ; détecté sinon.",
+        )
+        parser.add_argument(
+            "--ignore-unknown",
+            action="store_true",
+            help="Ignore les colonnes inconnues au lieu de refuser le fichier.",
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="N'affiche pas la barre de progression."
+        )
+
+    def handle(self, *args, **options) -> None:
+        path = Path(options["file"])
+        importer = self.importer_class(source_name=path.name)
+        progress = not options["no_progress"] and sys.stderr.isatty()
+        result = run_import(
+            importer,
+            path,
+            delimiter=options["delimiter"],
+            encoding=options["encoding"],
+            ignore_unknown=options["ignore_unknown"],
+            dry_run=options["dry_run"],
+            skip_invalid=options["skip_invalid"],
+            progress=progress,
+        )
+        for error in result.errors:
+            self.stderr.write(str(error))
+        if options["errors"]:
+            write_errors_csv(result.errors, options["errors"])
+            if result.errors:
+                self.stderr.write(f"Erreurs écrites dans {options['errors']}.")
+        self.stdout.write(self.summary(result, importer))
+        if result.errors and not options["skip_invalid"]:
+            if options["dry_run"]:
+                reason = "la simulation a trouvé des erreurs : l'import serait refusé"
+            else:
+                reason = "rien n'a été importé"
+            raise CommandError(
+                f"{len(result.errors)} erreur(s) sur {result.rejected} ligne(s) : {reason} "
+                "(corrigez le fichier, ou --skip-invalid pour importer les lignes valides)."
+            )
+
+    def summary(self, result: ImportResult, importer: Importer) -> str:
+        label = importer.label
+        parts = [
+            f"{label.capitalize()} : {result.created} créé(s), {result.updated} modifié(s), "
+            f"{result.unchanged} inchangé(s), {result.rejected} ligne(s) rejetée(s).",
+            f"{result.rows} ligne(s) lue(s) en {result.seconds:.2f} s "
+            f"({result.rate:,.0f} lignes/s).".replace(",", "\u202f"),
+        ]
+        if result.dry_run:
+            parts.append("Simulation (--dry-run) : rien n'a été écrit.")
+        elif not result.written:
+            parts.append("Rien n'a été écrit.")
+        elif result.created == 0 and result.updated == 0 and not result.errors:
+            parts.append("Rien de nouveau : ce fichier a déjà été importé, aucune modification.")
+        return "\n".join(parts)

@@ -1,0 +1,243 @@
+"""Streamed reading of CSV and XLSX files, as French tools export them."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ENCODING_ALIASES = {
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8-sig",
+    "cp1252": "cp1252",
+    "windows-1252": "cp1252",
+    "win1252": "cp1252",
+    "latin1": "latin-1",
+    "latin-1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "iso-8859-15": "iso-8859-15",
+}
+DELIMITER_ALIASES = {";": ";", ",": ",", "tab": "\t", "\\t": "\t", "\t": "\t", "|": "|"}
+CHUNK = 1 << 20
+
+
+class SourceError(Exception):
+    """The file cannot be read at all (message in French)."""
+
+
+def header_key(name: Any) -> str:
+    """How a column name is compared: no accents, no case, spaces as underscores."""
+    text = "" if name is None else str(name)
+    decomposed = unicodedata.normalize("NFKD", text.replace("\ufeff", ""))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).strip().lower()
+    for char in " -.'’/":
+        plain = plain.replace(char, "_")
+    while "__" in plain:
+        plain = plain.replace("__", "_")
+    return plain.strip("_")
+
+
+def normalize_encoding(name: str) -> str:
+    try:
+        return ENCODING_ALIASES[name.strip().lower()]
+    except KeyError:
+        try:
+            return codecs.lookup(name).name
+        except LookupError:
+            raise SourceError(f"Encodage inconnu : « {name} ».") from None
+
+
+def normalize_delimiter(value: str) -> str:
+    try:
+        return DELIMITER_ALIASES[value if value in ("\t",) else value.strip().lower()]
+    except KeyError:
+        raise SourceError(
+            f"Séparateur non pris en charge : « {value} » (utilisez « ; », « , » ou « tab »)."
+        ) from None
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 with BOM, UTF-8, or else Windows-1252 (what Excel writes in France).
+
+    The whole file is checked in chunks with an incremental decoder: a file whose
+    first megabyte is plain ASCII may still hold a Windows-1252 « é » further down.
+    """
+    with open(path, "rb") as raw:
+        head = raw.read(3)
+        if head == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        raw.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := raw.read(CHUNK):
+                decoder.decode(chunk, final=False)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def detect_delimiter(first_line: str) -> str:
+    """The header line tells the separator: the most frequent of ; , and tab."""
+    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+class _CountingReader(io.RawIOBase):
+    """A binary file that remembers how many bytes were read (for the progress bar)."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer)
+        self.count += n or 0
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+class RowSource:
+    """Rows of a file: ``header`` (list of str) then ``rows()`` yielding
+    ``(line_number, values)``; ``progress()`` tells how far reading is (bytes or rows)."""
+
+    format = "csv"
+    encoding: str | None = None
+    delimiter: str | None = None
+    total: int | None = None
+    unit = "o"
+
+    def __init__(self) -> None:
+        self.header: list[str] = []
+
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+    def progress(self) -> int:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class CsvSource(RowSource):
+    def __init__(self, path: Path, *, delimiter: str | None, encoding: str | None) -> None:
+        super().__init__()
+        self.encoding = normalize_encoding(encoding) if encoding else detect_encoding(path)
+        if self.encoding == "utf-8":
+            # Accept a BOM even when the encoding was given as plain UTF-8.
+            self.encoding = "utf-8-sig"
+        self.total = os.path.getsize(path)
+        self._counter = _CountingReader(open(path, "rb", buffering=0))  # noqa: SIM115
+        buffered = io.BufferedReader(self._counter, CHUNK)
+        # newline="" lets the csv module handle newlines inside quoted fields.
+        self._text = io.TextIOWrapper(buffered, encoding=self.encoding, newline="")
+        try:
+            first = self._text.readline()
+        except UnicodeDecodeError as exc:
+            self.close()
+            raise SourceError(
+                f"Le fichier n'est pas lisible dans l'encodage {self.encoding} : {exc.reason}."
+            ) from None
+        self.delimiter = normalize_delimiter(delimiter) if delimiter else detect_delimiter(first)
+        header_rows = list(csv.reader([first], delimiter=self.delimiter))
+        self.header = [h.strip() for h in header_rows[0]] if header_rows else []
+        self._reader = csv.reader(self._text, delimiter=self.delimiter, strict=False)
+
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        reader = self._reader
+        line = 1  # the header
+        try:
+            for values in reader:
+                start = line + 1
+                line = reader.line_num + 1
+                if not values or all(not v.strip() for v in values):
+                    continue
+                yield start, values
+        except UnicodeDecodeError as exc:
+            raise SourceError(
+                f"Ligne {line + 1} : octets illisibles dans l'encodage {self.encoding} "
+                f"({exc.reason}) ; précisez --encoding."
+            ) from None
+        except csv.Error as exc:
+            raise SourceError(f"Ligne {line + 1} : CSV mal formé ({exc}).") from None
+
+    def progress(self) -> int:
+        return self._counter.count
+
+    def close(self) -> None:
+        self._text.close()
+
+
+class XlsxSource(RowSource):
+    format = "xlsx"
+    unit = "lignes"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        import openpyxl  # imported here: only XLSX imports pay for it
+
+        try:
+            self._workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise SourceError(f"Classeur XLSX illisible : {exc}.") from None
+        sheet = self._workbook.worksheets[0]
+        self.total = sheet.max_row
+        self._rows = sheet.iter_rows(values_only=True)
+        self._done = 0
+        first = next(self._rows, None) or ()
+        self.header = ["" if h is None else str(h).strip() for h in first]
+        # Trailing empty header cells are formatting, not columns.
+        while self.header and not self.header[-1]:
+            self.header.pop()
+
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        width = len(self.header)
+        for number, values in enumerate(self._rows, start=2):
+            self._done = number
+            cells = ["" if v is None else v for v in values]
+            if all(isinstance(v, str) and not v.strip() for v in cells):
+                continue
+            if len(cells) > width and all(
+                isinstance(v, str) and not v.strip() for v in cells[width:]
+            ):
+                cells = cells[:width]
+            yield number, cells
+
+    def progress(self) -> int:
+        return self._done
+
+    def close(self) -> None:
+        self._workbook.close()
+
+
+def open_source(
+    path: str | Path, *, delimiter: str | None = None, encoding: str | None = None
+) -> RowSource:
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(f"Fichier introuvable : {path}.")
+    with open(path, "rb") as probe:
+        magic = probe.read(4)
+    if path.suffix.lower() in (".xlsx", ".xlsm") or magic == b"PK\x03\x04":
+        return XlsxSource(path)
+    return CsvSource(path, delimiter=delimiter, encoding=encoding)
