@@ -139,6 +139,8 @@ class RouteKwargs:
             if fragment in lowered:
                 return self._value_of(obj_name, converter)
         if lowered in {"pk", "id"}:
+            if f"dossiers/<int:{arg}>" in route.route:
+                return self._value_of("dossier", converter)
             ns = route.namespace.split(":")[0]
             if ns in _NAMESPACE_PK:
                 return self._value_of(_NAMESPACE_PK[ns], converter)
