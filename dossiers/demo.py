@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from contacts.models import Contact, ContactPoint, Evidence
@@ -454,7 +455,9 @@ class DemoBuilder:
                 )
             )
             with_evidence.append(point)
-        evidences = Evidence.objects.bulk_create(evidences, batch_size=2000)
-        for point, evidence in zip(with_evidence, evidences, strict=True):
-            point.last_evidence = evidence
-        ContactPoint.objects.bulk_update(with_evidence, ["last_evidence"], batch_size=2000)
+        Evidence.objects.bulk_create(evidences, batch_size=2000)
+        # One UPDATE instead of a bulk_update: each means points to its latest evidence.
+        latest = Evidence.objects.filter(point=OuterRef("pk")).order_by("-occurred_at", "-id")
+        ContactPoint.objects.filter(pk__in=[p.pk for p in with_evidence]).update(
+            last_evidence=Subquery(latest.values("pk")[:1])
+        )
