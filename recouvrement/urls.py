@@ -9,5 +9,6 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("dossiers/", include("dossiers.urls")),
+    path("dossiers/<int:pk>/contacts/", include("contacts.urls")),
     path("dossiers/<int:pk>/communication/", include("contacts.urls_communication")),
 ]
