@@ -18,8 +18,7 @@ from .forms_communication import CallReportForm, EmailForm, LetterForm, SmsForm
 from .messaging import services
 from .messaging.selectors import hub_points
 from .messaging.sms import sms_length, sms_normalize
-from .models import Communication, ContactPoint
-from .selectors import default_points
+from .models import Communication
 
 SEND_PERMISSION = "contacts.add_communication"
 
@@ -28,16 +27,17 @@ def _detail_url(dossier, tab: str) -> str:
     return f"{reverse('dossiers:detail', args=[dossier.pk])}?onglet={tab}#onglets"
 
 
-def _initial_point(request, form, kind: str, dossier, *, mobile_only: bool = False):
-    """The means asked for in ?moyen=, else the file's default of that kind, else the first."""
+def _initial_point(request, form):
+    """The means asked for in ?moyen=, else the file's default of that kind, else the first.
+
+    The choices are ordered default first (see communication_points), so the default
+    means of the kind is preselected without another query.
+    """
     choices = list(form.fields["point"].queryset)
     wanted = request.GET.get("moyen", "")
     for point in choices:
         if str(point.pk) == wanted:
             return point.pk
-    default = default_points(dossier=dossier).get(kind)
-    if default is not None and (not mobile_only or default.is_mobile):
-        return default.pk
     return choices[0].pk if choices else None
 
 
@@ -101,7 +101,7 @@ def call_report_view(request, pk: int):
                 return redirect(_detail_url(dossier, "journal"))
     else:
         form = CallReportForm(dossier=dossier)
-        form.initial["point"] = _initial_point(request, form, ContactPoint.Kind.PHONE, dossier)
+        form.initial["point"] = _initial_point(request, form)
     selected = _selected_point(form)
     return _render(request, "call.html", dossier, form, selected=selected)
 
@@ -146,7 +146,7 @@ def letter_view(request, pk: int):
                 form.add_error(None, str(exc))
     else:
         form = LetterForm(dossier=dossier)
-        form.initial["point"] = _initial_point(request, form, ContactPoint.Kind.POSTAL, dossier)
+        form.initial["point"] = _initial_point(request, form)
     return _render(request, "letter.html", dossier, form, preview=preview)
 
 
@@ -202,9 +202,7 @@ def sms_view(request, pk: int):
                     ) % {"error": communication.error}
     else:
         form = SmsForm(dossier=dossier)
-        form.initial["point"] = _initial_point(
-            request, form, ContactPoint.Kind.PHONE, dossier, mobile_only=True
-        )
+        form.initial["point"] = _initial_point(request, form)
     text = form["text"].value() or ""
     length = sms_length(sms_normalize(text))
     return _render(request, "sms.html", dossier, form, send_error=error, length=length)
@@ -247,5 +245,5 @@ def email_view(request, pk: int):
                     ) % {"error": communication.error}
     else:
         form = EmailForm(dossier=dossier)
-        form.initial["point"] = _initial_point(request, form, ContactPoint.Kind.EMAIL, dossier)
+        form.initial["point"] = _initial_point(request, form)
     return _render(request, "email.html", dossier, form, send_error=error)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from dossiers.models import Dossier
 
 from ..models import ContactPoint, MessageTemplate
+
+# Default first, then the most recently validated, then those still to qualify.
+POINT_ORDER = ("-is_default", F("validated_at").desc(nulls_last=True), "created_at", "id")
 
 
 def communication_points(
@@ -17,7 +20,7 @@ def communication_points(
         ContactPoint.objects.filter(dossier=dossier, kind=kind)
         .exclude(status=ContactPoint.Status.INVALID)
         .select_related("contact")
-        .order_by("-is_default", "status", "created_at", "id")
+        .order_by(*POINT_ORDER)
     )
     if mobile_only:
         points = points.filter(phone_type=ContactPoint.PhoneType.MOBILE)
@@ -34,7 +37,7 @@ def hub_points(*, dossier: Dossier) -> dict[str, list[ContactPoint]]:
         ContactPoint.objects.filter(dossier=dossier)
         .exclude(status=ContactPoint.Status.INVALID)
         .select_related("contact")
-        .order_by("-is_default", "status", "created_at", "id")
+        .order_by(*POINT_ORDER)
     )
     return {
         "call": [p for p in points if p.kind == ContactPoint.Kind.PHONE],

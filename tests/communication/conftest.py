@@ -41,7 +41,11 @@ def debtor(dossier):
 @pytest.fixture
 def mobile(debtor):
     return factories.ContactPointFactory(
-        contact=debtor, kind="phone", phone="+33612345678", phone_type="mobile", status="valid",
+        contact=debtor,
+        kind="phone",
+        phone="+33612345678",
+        phone_type="mobile",
+        status="valid",
         is_default=True,
     )
 
@@ -56,7 +60,10 @@ def landline(debtor):
 @pytest.fixture
 def email_point(debtor):
     return factories.ContactPointFactory(
-        contact=debtor, kind="email", email="agnes.perrin@example.fr", status="valid",
+        contact=debtor,
+        kind="email",
+        email="agnes.perrin@example.fr",
+        status="valid",
         is_default=True,
     )
 

@@ -84,9 +84,14 @@ def test_values_are_html_agnostic_strings(dossier):
 
 
 def test_every_placeholder_documented_and_valid():
-    assert {"reference", "nom", "encours", "plus_ancienne_echeance", "collaborateur", "date"} <= set(
-        PLACEHOLDERS
-    )
+    assert {
+        "reference",
+        "nom",
+        "encours",
+        "plus_ancienne_echeance",
+        "collaborateur",
+        "date",
+    } <= set(PLACEHOLDERS)
     text = " ".join("{{ %s }}" % name for name in PLACEHOLDERS)  # noqa: UP031
     assert placeholders_check(text) == list(PLACEHOLDERS)
 

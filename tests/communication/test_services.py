@@ -21,7 +21,9 @@ def journal(dossier, action):
 
 
 def test_completed_call_validates_number_and_makes_it_default(dossier, owner, landline):
-    services.call_report_record(point=landline, outcome="abouti", comment="Promesse au 15/12", user=owner)
+    services.call_report_record(
+        point=landline, outcome="abouti", comment="Promesse au 15/12", user=owner
+    )
     landline.refresh_from_db()
     assert landline.status == ContactPoint.Status.VALID
     assert landline.is_default  # first validated phone of the file
@@ -101,8 +103,15 @@ def test_letter_generates_pdf_piece_and_journal(dossier, owner, postal, letter_t
 
 
 def test_letter_preview_is_what_is_printed(dossier, owner, postal, letter_template):
-    letter = services.letter_build(dossier=dossier, point=postal, template=letter_template, user=owner)
-    assert letter.recipient_lines == ["Mme Agnès Perrin", "12 rue de l'Échiquier", "Bâtiment B", "75010 PARIS"]
+    letter = services.letter_build(
+        dossier=dossier, point=postal, template=letter_template, user=owner
+    )
+    assert letter.recipient_lines == [
+        "Mme Agnès Perrin",
+        "12 rue de l'Échiquier",
+        "Bâtiment B",
+        "75010 PARIS",
+    ]
     assert "ACC-1001" in letter.subject
     assert "1\u00a0234,56\u00a0€" in letter.body
     assert "{{" not in letter.body
@@ -111,14 +120,18 @@ def test_letter_preview_is_what_is_printed(dossier, owner, postal, letter_templa
 
 def test_letter_to_email_means_refused(dossier, owner, email_point, letter_template):
     with pytest.raises(CommunicationError):
-        services.letter_send(dossier=dossier, point=email_point, template=letter_template, user=owner)
+        services.letter_send(
+            dossier=dossier, point=email_point, template=letter_template, user=owner
+        )
     assert Piece.objects.count() == 0
 
 
 # --- SMS ----------------------------------------------------------------------------
 
 
-def test_sms_sent_through_file_backend_and_journaled(dossier, owner, mobile, sms_template, sms_outbox):
+def test_sms_sent_through_file_backend_and_journaled(
+    dossier, owner, mobile, sms_template, sms_outbox
+):
     communication = services.sms_send(
         dossier=dossier, point=mobile, text="", template=sms_template, user=owner
     )
@@ -179,7 +192,11 @@ def test_email_sent_with_eml_copy(dossier, owner, email_point, email_template):
 def test_email_with_unknown_placeholder_refused_before_sending(dossier, owner, email_point):
     with pytest.raises(CommunicationError):
         services.email_send(
-            dossier=dossier, point=email_point, subject="Bonjour", body="{{ settings.SECRET_KEY }}", user=owner
+            dossier=dossier,
+            point=email_point,
+            subject="Bonjour",
+            body="{{ settings.SECRET_KEY }}",
+            user=owner,
         )
     assert mail.outbox == []
     assert Communication.objects.count() == 0
