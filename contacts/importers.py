@@ -657,7 +657,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
         for field, value in row.point.items():
             current = getattr(point, field)
             if field == "phone":
-                current = str(current) if current else ""
+                current = current.as_e164 if current else ""
             if value and current != value:
                 setattr(point, field, value)
                 changes.add(field)

@@ -297,7 +297,14 @@ class ReceivableImporter(Importer):
     label = "créances"
     columns = ("reference_dossier", "numero", "date_emission", "date_echeance", "montant", "solde")
     required_columns = ("reference_dossier", "numero")
-    aliases = {"dossier": "reference_dossier", "numero_facture": "numero", "reste_du": "solde"}
+    aliases = {
+        "dossier": "reference_dossier",
+        "numero_facture": "numero",
+        "reste_du": "solde",
+        "date_d_emission": "date_emission",
+        "date_d_echeance": "date_echeance",
+        "echeance": "date_echeance",
+    }
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
