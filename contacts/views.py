@@ -111,7 +111,8 @@ def contact_update_view(request, pk: int, contact_id: int):
         {
             "dossier": dossier,
             "form": form,
-            "contact": Contact.objects.get(pk=contact.pk),
+            # The form has written the typed values on the instance: show the saved name.
+            "contact": Contact.objects.get(pk=contact.pk) if form.is_bound else contact,
             "points": contact.points.select_related("last_evidence__recorded_by"),
             "kinds": ContactPoint.Kind.choices,
         },
