@@ -9,6 +9,7 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("dossiers/", include("dossiers.urls")),
+    path("", include("pieces.urls")),
     path("dossiers/<int:pk>/contacts/", include("contacts.urls")),
     path("dossiers/<int:pk>/communication/", include("contacts.urls_communication")),
 ]
