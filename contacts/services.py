@@ -340,7 +340,9 @@ def contact_point_values(*, kind: str, values: Mapping[str, Any]) -> dict[str, A
     """
     try:
         if kind == ContactPoint.Kind.PHONE:
-            e164, phone_type = normalize_phone(str(values.get("phone") or ""))
+            raw = values.get("phone") or ""
+            # A PhoneNumber (admin, model form) is passed on in E.164, not as displayed.
+            e164, phone_type = normalize_phone(str(getattr(raw, "as_e164", raw)))
             return {"phone": e164, "phone_type": phone_type, "value_key": e164}
         if kind == ContactPoint.Kind.EMAIL:
             email = normalize_email(values.get("email") or "")
@@ -567,10 +569,31 @@ def contact_point_update(*, point: ContactPoint, user, **values: Any) -> Contact
     return point
 
 
+@transaction.atomic
+def contact_point_delete(*, point: ContactPoint, user) -> None:
+    """Remove a means entered by mistake (administrators): the star, if it had it,
+    goes to the next validated means of its kind."""
+    point = _locked_point(point)
+    kind, dossier_id, was_default = point.kind, point.dossier_id, point.is_default
+    journal_record(
+        dossier=dossier_id,
+        action=Action.POINT_UPDATED,
+        actor=user,
+        message=_("%(value)s (%(contact)s) supprimé.")
+        % {"value": point.display_value, "contact": point.contact.full_name},
+        data={"point": point.pk, "deleted": True},
+    )
+    point.delete()
+    if was_default:
+        default_rule_enforce(dossier_id=dossier_id, kind=kind, user=user)
+    dossier_contact_status_refresh(dossier_id=dossier_id, user=user)
+
+
 __all__ = [
     "QualificationError",
     "contact_create",
     "contact_point_create",
+    "contact_point_delete",
     "contact_point_update",
     "contact_point_values",
     "contact_update",
