@@ -104,7 +104,8 @@ class LetterForm(_CommunicationForm):
     template = TemplateChoiceField(
         label=_("Modèle"),
         queryset=MessageTemplate.objects.none(),
-        empty_label=None,
+        # No template chosen for the agent: a formal notice is not sent by accident.
+        empty_label=_("— choisissez un modèle —"),
         error_messages={"required": _("Choisissez un modèle de courrier.")},
     )
 

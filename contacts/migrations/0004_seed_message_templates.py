@@ -1,6 +1,7 @@
 from django.db import migrations
 
 # Only the placeholders of contacts.messaging.placeholders (checked by a test).
+# The SMS keeps to the GSM-7 alphabet (é, à are in it; û, ç are not) to fit one SMS.
 TEMPLATES = [
     {
         "name": "Relance amiable",
@@ -42,8 +43,8 @@ TEMPLATES = [
         "channel": "sms",
         "subject": "",
         "body": (
-            "Bonjour, sauf erreur, un solde de {{ encours }} reste du sur votre dossier "
-            "{{ reference }}. Merci de nous contacter pour le regler. {{ collaborateur }}"
+            "Bonjour, sauf erreur, un solde de {{ encours }} reste à payer sur votre dossier "
+            "{{ reference }}. Merci de nous contacter pour le régler. {{ collaborateur }}"
         ),
     },
     {

@@ -41,3 +41,10 @@ def test_normalize_keeps_french_amounts_in_gsm7():
     text = sms_normalize("Solde : 1\u00a0234,56\u00a0€ — merci d’appeler")
     assert "\u00a0" not in text and "’" not in text
     assert sms_length(text.replace("—", "-")).encoding == "GSM-7"
+
+
+def test_seeded_sms_template_fits_one_gsm7_sms(db):
+    from contacts.models import MessageTemplate
+
+    body = MessageTemplate.objects.get(channel="sms").body
+    assert sms_length(body).encoding == "GSM-7"
