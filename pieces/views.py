@@ -71,7 +71,14 @@ def _piece_upload(request, pk: int, limit):
                     user=request.user,
                 )
             except ValidationError as error:
-                form.add_error("document", error)
+                # The browser empties the file field: say which file was refused.
+                form.add_error(
+                    "document",
+                    [
+                        _("« %(name)s » : %(reason)s") % {"name": document.name, "reason": reason}
+                        for reason in error.messages
+                    ],
+                )
             else:
                 messages.success(
                     request, _("Pièce « %(name)s » ajoutée.") % {"name": piece.original_name}

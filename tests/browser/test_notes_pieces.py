@@ -1,0 +1,167 @@
+"""Bloc-notes and pieces, as an agent uses them in Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from dossiers.models import JournalEntry, Note
+from pieces.models import Piece
+from tests import factories
+from tests.browser.conftest import screenshot, sign_in
+from tests.pieces import samples
+
+# serialized_rollback: the groups and the forbidden terms come from migrations.
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.browser,
+]
+
+
+@pytest.fixture
+def file_page(page, owner, colleague):
+    dossier = factories.DossierFactory(
+        assigned_to=owner, reference="ACC-1001", name="Boulangerie Œuvre & Fils"
+    )
+    factories.ReceivableFactory(dossier=dossier, number="F2026-001")
+    factories.NoteFactory(
+        dossier=dossier, author=colleague, text="Le numéro mobile du comptable est erroné."
+    )
+    # No animations: screenshots show the dialog as a person sees it once open.
+    page.emulate_media(reduced_motion="reduce")
+    sign_in(page, "agnes")
+    page.goto(f"/dossiers/{dossier.pk}/")
+    page.dossier = dossier
+    return page
+
+
+def test_agent_adds_a_note_in_place_and_a_subjective_one_is_refused(file_page):
+    page = file_page
+    url_before = page.url
+    notes = page.get_by_role("list", name="Notes du dossier")
+
+    page.get_by_label("Note", exact=True).fill(
+        "Promesse de règlement de 980 € au 15/12, confirmée."
+    )
+    page.get_by_role("button", name="Enregistrer la note").click()
+
+    first = notes.get_by_role("listitem").first
+    expect(first).to_contain_text("Promesse de règlement de 980 € au 15/12, confirmée.")
+    expect(first).to_contain_text("Agnès Martin ·")
+    expect(notes.get_by_role("listitem").nth(1)).to_contain_text("Bruno Caron ·")
+    expect(page.locator("#notes-count")).to_have_text("2")
+    expect(page.get_by_role("status")).to_contain_text("Note enregistrée.")
+    expect(page.get_by_label("Note", exact=True)).to_have_value("")
+    assert page.url == url_before  # added in place, no reload
+    screenshot(page, "notes-ajout")
+
+    page.get_by_label("Note", exact=True).fill("Débiteur menteur et de mauvaise foi.")
+    page.get_by_role("button", name="Enregistrer la note").click()
+    expect(page.get_by_role("alert")).to_contain_text("Le terme « menteur » n'est pas autorisé")
+    expect(page.get_by_label("Note", exact=True)).to_have_value(
+        "Débiteur menteur et de mauvaise foi."
+    )
+    expect(page.locator("#notes-count")).to_have_text("2")
+    screenshot(page, "notes-refus")
+
+    assert Note.objects.filter(dossier=page.dossier).count() == 2
+    assert JournalEntry.objects.filter(action=JournalEntry.Action.NOTE).count() == 1
+    assert page.js_errors == []
+
+
+def test_agent_uploads_downloads_and_deletes_a_piece(file_page, tmp_path):
+    page = file_page
+    content = samples.PDF
+
+    page.get_by_role("tab", name="Pièces").click()
+    page.get_by_role("button", name="Ajouter…").click()
+    expect(page.get_by_role("heading", name="Ajouter une pièce")).to_be_visible()
+    page.get_by_label("Document").set_input_files(
+        files=[
+            {"name": "Accusé de réception.pdf", "mimeType": "application/pdf", "buffer": content}
+        ]
+    )
+    page.get_by_label("Description (facultative)").fill("AR signé le 05/11/2026")
+    screenshot(page, "pieces-formulaire")
+    page.get_by_role("button", name="Ajouter la pièce").click()
+
+    expect(page.get_by_text("Pièce « Accusé de réception.pdf » ajoutée.")).to_be_visible()
+    item = page.get_by_role("listitem", name="Accusé de réception.pdf")
+    expect(item).to_be_visible()
+    # The description appears under the document's name.
+    name_box = item.get_by_text("Accusé de réception.pdf", exact=True).bounding_box()
+    description_box = item.get_by_text("AR signé le 05/11/2026").bounding_box()
+    assert description_box["y"] >= name_box["y"] + name_box["height"] - 1
+    expect(item).to_contain_text("Agnès Martin")
+
+    # An image too, for its thumbnail.
+    page.get_by_role("button", name="Ajouter…").click()
+    page.get_by_label("Document").set_input_files(
+        files=[
+            {
+                "name": "devanture.jpg",
+                "mimeType": "image/jpeg",
+                "buffer": samples.image("JPEG", size=(640, 480), color=(40, 110, 200)),
+            }
+        ]
+    )
+    page.get_by_role("button", name="Ajouter la pièce").click()
+    thumbnail = page.get_by_role("listitem", name="devanture.jpg").locator("img")
+    expect(thumbnail).to_be_visible()
+    natural_width = thumbnail.evaluate(
+        "img => img.complete && img.naturalWidth ? img.naturalWidth"
+        " : new Promise(done => img.addEventListener('load', () => done(img.naturalWidth)))"
+    )
+    assert 0 < natural_width <= 240
+    expect(page.locator("#pieces-count")).to_have_text("2")
+    screenshot(page, "pieces-liste")
+
+    with page.expect_download() as download_info:
+        item.get_by_role("button", name="Télécharger").click()
+    download = download_info.value
+    assert download.suggested_filename == "Accusé de réception.pdf"
+    saved = tmp_path / "downloaded.pdf"
+    download.save_as(saved)
+    assert Path(saved).read_bytes() == content
+
+    item.get_by_role("button", name="Supprimer").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("« Accusé de réception.pdf » sera supprimée du dossier.")
+    screenshot(page, "pieces-suppression")
+    dialog.get_by_role("button", name="Supprimer").click()
+
+    expect(page.get_by_text("Pièce « Accusé de réception.pdf » supprimée.")).to_be_visible()
+    expect(page.get_by_role("listitem", name="Accusé de réception.pdf")).to_have_count(0)
+    expect(page.get_by_role("listitem", name="devanture.jpg")).to_be_visible()
+    assert list(Piece.objects.values_list("original_name", flat=True)) == ["devanture.jpg"]
+    assert JournalEntry.objects.filter(action=JournalEntry.Action.PIECE_DELETED).count() == 1
+    assert page.js_errors == []
+
+
+def test_disguised_web_page_is_refused_with_a_clear_message(file_page):
+    page = file_page
+    page.goto(f"/dossiers/{page.dossier.pk}/pieces/ajouter/")
+    page.get_by_label("Document").set_input_files(
+        files=[{"name": "facture.pdf", "mimeType": "application/pdf", "buffer": samples.HTML}]
+    )
+    page.get_by_role("button", name="Ajouter la pièce").click()
+
+    expect(page.get_by_text("ne correspond pas à son extension « .pdf »")).to_be_visible()
+    screenshot(page, "pieces-refus")
+    assert not Piece.objects.exists()
+
+
+def test_too_large_file_is_told_before_sending(file_page, settings):
+    page = file_page
+    settings.PIECE_MAX_UPLOAD_SIZE = 1024
+    page.goto(f"/dossiers/{page.dossier.pk}/pieces/ajouter/")
+    page.get_by_label("Document").set_input_files(
+        files=[{"name": "gros.pdf", "mimeType": "application/pdf", "buffer": samples.PDF * 40}]
+    )
+    expect(page.get_by_text("Le fichier dépasse la taille maximale autorisée")).to_be_visible()
+    page.get_by_role("button", name="Ajouter la pièce").click()
+    expect(page.get_by_role("heading", name="Ajouter une pièce")).to_be_visible()
+    assert not Piece.objects.exists()
