@@ -17,10 +17,16 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from dossiers.importers import chunked, dossier_ids_by_reference, import_journal_entry
+from dossiers.importers import (
+    chunked,
+    dossier_ids_by_reference,
+    import_journal_entry,
+    journal_insert,
+)
 from dossiers.models import Dossier, JournalEntry
 from dossiers.objectivity import active_terms, forbidden_terms_found
 from recouvrement.importing.base import Importer
+from recouvrement.importing.bulk import insert_objects
 from recouvrement.importing.reader import header_key
 from recouvrement.importing.values import parse_bool, parse_datetime, text
 
@@ -88,6 +94,45 @@ POINT_FIELDS = (
     "postcode",
     "city",
     "country",
+)
+CONTACT_INSERT = (
+    "dossier_id",
+    "external_key",
+    "civility",
+    "last_name",
+    "first_name",
+    "function",
+    "observation",
+    "created_at",
+)
+POINT_INSERT = (
+    "contact_id",
+    "dossier_id",
+    "kind",
+    "status",
+    "is_default",
+    "validated_at",
+    "status_changed_at",
+    "email",
+    "phone",
+    "phone_type",
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "postcode",
+    "city",
+    "country",
+    "value_key",
+    "created_at",
+)
+EVIDENCE_INSERT = (
+    "point_id",
+    "kind",
+    "occurred_at",
+    "source",
+    "source_detail",
+    "comment",
+    "created_at",
 )
 POSTCODE_FR = re.compile(r"^\d{5}$")
 
@@ -220,7 +265,7 @@ class _ContactRulesMixin:
                         },
                     )
                 )
-            JournalEntry.objects.bulk_create(entries)
+            journal_insert(entries)
 
 
 # --- Contacts and their means -----------------------------------------------------------
@@ -533,7 +578,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
                     contact_fields.add(field)
                     changed_contacts[contact.pk] = contact
         if new_contacts:
-            Contact.objects.bulk_create(list(new_contacts.values()), batch_size=1000)
+            insert_objects(Contact, list(new_contacts.values()), CONTACT_INSERT, returning=True)
             contacts.update(new_contacts)
             for dossier_id, _ in new_contacts:
                 self._count(dossier_id, 0)
@@ -648,7 +693,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
                 list(changed_points.values()), sorted(point_fields), batch_size=500
             )
         if new_points:
-            ContactPoint.objects.bulk_create(new_points, batch_size=1000)
+            insert_objects(ContactPoint, new_points, POINT_INSERT, returning=True)
         if qualified:
             self._record_import_evidence(qualified, now)
 
@@ -687,7 +732,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
             )
             for point in points
         ]
-        Evidence.objects.bulk_create(evidences, batch_size=1000)
+        insert_objects(Evidence, evidences, EVIDENCE_INSERT, returning=True)
         for point, evidence in zip(points, evidences, strict=True):
             point.last_evidence_id = evidence.pk
         ContactPoint.objects.bulk_update(points, ["last_evidence"], batch_size=500)
@@ -921,7 +966,7 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
                 self.created += 1
         if not evidences:
             return
-        Evidence.objects.bulk_create(evidences, batch_size=1000)
+        insert_objects(Evidence, evidences, EVIDENCE_INSERT, returning=True)
         for point, evidence in zip(applied, evidences, strict=True):
             point.last_evidence_id = evidence.pk  # the last one applied wins
         ContactPoint.objects.bulk_update(

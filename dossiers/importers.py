@@ -2,7 +2,7 @@
 and bulk writes. The commands ``import_dossiers`` and ``import_creances`` run them
 through ``recouvrement.importing``.
 
-Journal entries are written with ``bulk_create`` (one per file and import) rather
+Journal entries are written in bulk (one per file and import) rather
 than through ``journal_record``, which writes one row per call: an import touches
 tens of thousands of files and must not cost a query each.
 """
@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from recouvrement.importing.base import Importer
+from recouvrement.importing.bulk import insert_objects
 from recouvrement.importing.reader import header_key
 from recouvrement.importing.values import parse_amount, parse_date, text
 
@@ -59,6 +60,24 @@ def import_journal_entry(*, dossier_id: int, action: str, message: str, data=Non
         actor_kind=IMPORT,
         data=data or {},
     )
+
+
+JOURNAL_FIELDS = ("dossier_id", "created_at", "actor_kind", "action", "message", "data")
+DOSSIER_FIELDS = (
+    "reference",
+    "name",
+    "kind",
+    "siren",
+    "assigned_to_id",
+    "status",
+    "created_at",
+    "updated_at",
+)
+RECEIVABLE_INSERT = ("dossier_id", "number", "issue_date", "due_date", "amount", "balance")
+
+
+def journal_insert(entries: list[JournalEntry]) -> None:
+    insert_objects(JournalEntry, entries, JOURNAL_FIELDS)
 
 
 # --- Files ----------------------------------------------------------------------------
@@ -223,7 +242,7 @@ class DossierImporter(Importer):
                 )
             )
         if new:
-            Dossier.objects.bulk_create(new, batch_size=1000)
+            insert_objects(Dossier, new, DOSSIER_FIELDS, returning=True)
             journal.extend(
                 import_journal_entry(
                     dossier_id=d.pk,
@@ -238,7 +257,7 @@ class DossierImporter(Importer):
                 changed, sorted(changed_fields | {"updated_at"}), batch_size=1000
             )
         if journal:
-            JournalEntry.objects.bulk_create(journal, batch_size=1000)
+            journal_insert(journal)
         self.created += len(new)
         self.updated += len(changed)
 
@@ -455,7 +474,7 @@ class ReceivableImporter(Importer):
             changed.append(receivable)
             self._count(dossier_id, 1)
         if new:
-            Receivable.objects.bulk_create(new, batch_size=1000)
+            insert_objects(Receivable, new, RECEIVABLE_INSERT)
         if changed:
             Receivable.objects.bulk_update(changed, list(RECEIVABLE_FIELDS), batch_size=1000)
         if new or changed:
@@ -488,7 +507,7 @@ class ReceivableImporter(Importer):
                 )
             )
             if len(entries) >= 2000:
-                JournalEntry.objects.bulk_create(entries)
+                journal_insert(entries)
                 entries = []
         if entries:
-            JournalEntry.objects.bulk_create(entries)
+            journal_insert(entries)

@@ -1,0 +1,105 @@
+"""One benchmark step in a fresh process and a fresh database (see run.py).
+
+    python bench/import/worker.py {sqlite,postgres} {commands,iex,copy,memory-setup,memory} DATA_DIR
+
+Prints one JSON line with the timings.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path[:0] = [str(HERE), str(ROOT)]
+os.environ["DJANGO_SETTINGS_MODULE"] = "settings"
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def setup_users() -> None:
+    from django.contrib.auth import get_user_model
+
+    from generate import USERS
+
+    user_model = get_user_model()
+    for name in USERS:
+        user_model.objects.get_or_create(username=name)
+
+
+def timed_command(name: str, path: Path) -> dict:
+    out = io.StringIO()
+    started = time.perf_counter()
+    call_command(name, str(path), "--no-progress", stdout=out, stderr=io.StringIO())
+    seconds = time.perf_counter() - started
+    lines = sum(1 for _ in open(path, encoding="utf-8")) - 1
+    return {"rows": lines, "seconds": seconds, "summary": out.getvalue().strip()}
+
+
+def step_commands(data: Path) -> dict:
+    setup_users()
+    return {
+        "dossiers": timed_command("import_dossiers", data / "dossiers.csv"),
+        "creances": timed_command("import_creances", data / "creances.csv"),
+        "contacts": timed_command("import_contacts", data / "contacts.csv"),
+    }
+
+
+def step_iex(data: Path, sample: int) -> dict:
+    import iex
+
+    setup_users()
+    return iex.run(data, sample)
+
+
+def step_copy(data: Path) -> dict:
+    import copyfloor
+
+    setup_users()
+    return copyfloor.run(data)
+
+
+def step_memory_setup(data: Path) -> dict:
+    setup_users()
+    return {"dossiers": timed_command("import_dossiers", data / "memory-dossiers.csv")}
+
+
+def step_memory(data: Path) -> dict:
+    before = peak_mb()
+    result = timed_command("import_contacts", data / "memory-contacts.csv")
+    result["peak_rss_mb"] = peak_mb()
+    result["rss_before_mb"] = before
+    return result
+
+
+if __name__ == "__main__":
+    kind, step, data_dir = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    sample = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    if step not in ("memory",):
+        call_command("migrate", verbosity=0)
+    steps = {
+        "commands": lambda: step_commands(data_dir),
+        "iex": lambda: step_iex(data_dir, sample),
+        "copy": lambda: step_copy(data_dir),
+        "memory-setup": lambda: step_memory_setup(data_dir),
+        "memory": lambda: step_memory(data_dir),
+    }
+    result = steps[step]()
+    result["vendor"] = connection.vendor
+    print(json.dumps(result))
