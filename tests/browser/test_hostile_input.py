@@ -211,14 +211,14 @@ def test_admin_pages_run_no_payload(page, hostile_file, manager):
     sign_in(page, manager.username)
     checked = 0
     for model, _model_admin in admin.site._registry.items():
-        info = (model._meta.app_label, model._meta.model_name)
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         try:
-            urls = [reverse("admin:%s_%s_changelist" % info)]
+            urls = [reverse(f"{prefix}_changelist")]
         except NoReverseMatch:
             continue
         obj = model._default_manager.order_by("-pk").first()
         if obj is not None:
-            urls.append(reverse("admin:%s_%s_change" % info, args=[obj.pk]))
+            urls.append(reverse(f"{prefix}_change", args=[obj.pk]))
         for url in urls:
             response = page.request.get(url)
             if response.status != 200:
