@@ -152,6 +152,14 @@ def new_contact_point_forms(data=None) -> list[tuple[str, PointForm]]:
     forms_ = []
     for prefix, form_class, title in NEW_CONTACT_POINTS:
         form = form_class(data, prefix=prefix, empty_permitted=True)
+        # Optional as a whole; once filled in, the service names what is missing.
+        for field in form.fields.values():
+            field.required = False
+        if len(form.fields) == 1:
+            (field,) = form.fields.values()
+            field.label = title
+            if prefix != "tel1":
+                field.help_text = ""
         form.title = title
         forms_.append((prefix, form))
     return forms_

@@ -90,7 +90,7 @@ def _on_postgresql() -> bool:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_agents_set_two_different_stars_at_the_same_instant(owner, colleague):
     """Each agent's request runs in its own thread with its own connection; both are
     released by a barrier. Whoever the lock lets through last wins: exactly one
