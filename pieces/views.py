@@ -7,8 +7,9 @@ agents only, as an attachment the browser never renders.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,16 +41,19 @@ def piece_for_user(request, piece_uuid, *, perm: str) -> Piece:
     return piece
 
 
+@login_not_required
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def piece_upload_view(request, pk: int):
     # The size limit and the raw-name check must be installed before anything reads
-    # the body, the CSRF check included: hence exempt here, protected just below.
+    # the body, the CSRF check included: hence exempt here, and protected then signed
+    # in just below, in the same order as every other view of the site.
     limit = upload_prepare(request) if request.method == "POST" else None
     return _piece_upload(request, pk, limit)
 
 
 @csrf_protect
+@login_required
 def _piece_upload(request, pk: int, limit):
     dossier = dossier_for_user(request, pk, perm="pieces.add_piece")
     if request.method == "POST":
@@ -124,11 +128,12 @@ def piece_thumbnail_view(request, piece_uuid):
     if not piece.thumbnail:
         raise Http404
     try:
-        stream = piece.thumbnail.open("rb")
+        with piece.thumbnail.open("rb") as stream:
+            content = stream.read()  # a few kilobytes: no need to stream it
     except (FileNotFoundError, OSError) as error:
         raise Http404 from error
     # A PNG we drew ourselves from a verified image: safe to show inline.
-    response = FileResponse(stream, content_type="image/png")
+    response = HttpResponse(content, content_type="image/png")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = DOWNLOAD_CSP
     response["Cache-Control"] = "private, max-age=3600"

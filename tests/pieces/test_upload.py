@@ -118,7 +118,7 @@ def test_image_gets_a_thumbnail_served_as_png(owner_client, dossier):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
-    body = b"".join(response.streaming_content)
+    body = response.content
     from io import BytesIO
 
     from PIL import Image
@@ -305,11 +305,14 @@ def test_stranger_gets_404_and_anonymous_goes_to_login(client, dossier, stranger
     assert not Piece.objects.exists()
 
 
-def test_upload_without_csrf_token_is_refused(client, owner, dossier):
+def test_upload_without_csrf_token_is_refused_signed_in_or_not(owner, dossier):
     from django.test import Client
 
-    csrf_client = Client(enforce_csrf_checks=True)
-    csrf_client.force_login(owner)
-    response = upload(csrf_client, dossier, "a.pdf", samples.PDF)
-    assert response.status_code == 403
+    anonymous = Client(enforce_csrf_checks=True)
+    signed_in = Client(enforce_csrf_checks=True)
+    signed_in.force_login(owner)
+    for csrf_client in (anonymous, signed_in):
+        response = upload(csrf_client, dossier, "a.pdf", samples.PDF)
+        assert response.status_code == 403
+        assert b"CSRF" in response.content
     assert not Piece.objects.exists()
