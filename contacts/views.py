@@ -75,7 +75,9 @@ def contact_create_view(request, pk: int):
     dossier = dossier_for_user(request, pk, perm="contacts.add_contact")
     form = ContactForm(request.POST or None)
     point_forms = new_contact_point_forms(request.POST or None)
-    if request.method == "POST" and form.is_valid() and all(f.is_valid() for _p, f in point_forms):
+    # Every form is checked, so that all the errors show at once.
+    valid = [f.is_valid() for f in [form, *(f for _p, f in point_forms)]]
+    if request.method == "POST" and all(valid):
         points = [(f.kind, f.service_kwargs()) for _p, f in point_forms if f.has_changed()]
         try:
             contact = services.contact_create(

@@ -318,6 +318,17 @@ def test_add_contact_errors_in_french(owner_client, dossier, data, message):
     assert not Contact.objects.exists()
 
 
+def test_all_errors_shown_at_once(owner_client, dossier):
+    response = owner_client.post(
+        reverse("contacts:contact_create", args=[dossier.pk]),
+        {"last_name": "", "tel1-phone": "06 12", "email-email": "x@"},
+    )
+    html = response.content.decode()
+    assert "Saisissez le nom du contact." in html
+    assert "« 06 12 » n&#x27;est pas un numéro de téléphone valide." in html
+    assert "« x@ » n&#x27;est pas une adresse e-mail valide." in html
+
+
 def test_edit_contact_and_means(owner_client, dossier, contact, points):
     url = reverse("contacts:contact_update", args=[dossier.pk, contact.pk])
     assert "Ajouter un téléphone" in owner_client.get(url).content.decode()
