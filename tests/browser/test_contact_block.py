@@ -175,6 +175,8 @@ def test_change_default_with_oui_and_keep_it_with_non(file_page):
         "01 42 68 53 00 (Mme Agnès Perrin) devient le moyen par défaut, à la place de "
         "06 12 34 56 78."
     ]
+    expect(page.locator("#default-confirm")).to_be_hidden()
+    expect(page.locator(".modal-backdrop")).to_have_count(0)
     shot(page, "contact-defaut-change")
     assert page.js_errors == []
 
