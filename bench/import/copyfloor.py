@@ -101,7 +101,9 @@ def run(data_dir: Path) -> dict:
             "FROM (SELECT DISTINCT ON (reference_dossier, contact) * FROM stage_contacts) s "
             "JOIN dossiers_dossier d ON d.reference = s.reference_dossier",
         )
-        kind = "CASE s.canal WHEN 'telephone' THEN 'phone' WHEN 'email' THEN 'email' ELSE 'postal' END"
+        kind = (
+            "CASE s.canal WHEN 'telephone' THEN 'phone' WHEN 'email' THEN 'email' ELSE 'postal' END"
+        )
         rows = insert_select(
             cursor,
             ContactPoint,

@@ -104,8 +104,28 @@ def contact_rows(dossiers: int):
         base = [reference(i), "C1", rng.choice(["M.", "Mme"]), last, first]
         validated = i % 3 == 0
         number = f"06 {i // 1_000_000 % 100:02d} {i // 10_000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}"
-        yield [*base, "telephone", number, "", "", "", "", "valide" if validated else "", "oui" if validated else ""]
-        yield [*base, "email", "", f"{ascii_fold(first)}.{ascii_fold(last)}{i}@exemple.fr".lower(), "", "", "", "", ""]
+        yield [
+            *base,
+            "telephone",
+            number,
+            "",
+            "",
+            "",
+            "",
+            "valide" if validated else "",
+            "oui" if validated else "",
+        ]
+        yield [
+            *base,
+            "email",
+            "",
+            f"{ascii_fold(first)}.{ascii_fold(last)}{i}@exemple.fr".lower(),
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
         postcode, city = rng.choice(CITIES)
         street = f"{rng.randint(1, 180)} {rng.choice(STREETS)}"
         yield [*base, "courrier", "", "", street, postcode, city, "", ""]

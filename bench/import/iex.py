@@ -44,7 +44,9 @@ class ReceivableResource(resources.ModelResource):
         "dossier", "reference_dossier", widget=widgets.ForeignKeyWidget(Dossier, "reference")
     )
     numero = fields.Field("number", "numero")
-    date_emission = fields.Field("issue_date", "date_emission", widget=widgets.DateWidget("%Y-%m-%d"))
+    date_emission = fields.Field(
+        "issue_date", "date_emission", widget=widgets.DateWidget("%Y-%m-%d")
+    )
     date_echeance = fields.Field("due_date", "date_echeance", widget=widgets.DateWidget("%Y-%m-%d"))
     montant = fields.Field("amount", "montant", widget=widgets.DecimalWidget())
     solde = fields.Field("balance", "solde", widget=widgets.DecimalWidget())
@@ -52,7 +54,14 @@ class ReceivableResource(resources.ModelResource):
     class Meta(BulkMeta):
         model = Receivable
         import_id_fields = ("reference_dossier", "numero")
-        fields = ("reference_dossier", "numero", "date_emission", "date_echeance", "montant", "solde")
+        fields = (
+            "reference_dossier",
+            "numero",
+            "date_emission",
+            "date_echeance",
+            "montant",
+            "solde",
+        )
 
 
 class ContactResource(resources.ModelResource):

@@ -125,7 +125,9 @@ def main() -> None:
             )
         ours = total_rate(results["commands"])
         iex = total_rate(results["django-import-export"])
-        ratios.append(f"- {kind}: commands / django-import-export = {ours / iex:.1f}× (target ≥ 10×)")
+        ratios.append(
+            f"- {kind}: commands / django-import-export = {ours / iex:.1f}× (target ≥ 10×)"
+        )
         for part in ("dossiers", "creances", "contacts"):
             ratios.append(
                 f"  - {part}: {rate(results['commands'][part]) / rate(results['django-import-export'][part]):.1f}×"
@@ -137,7 +139,9 @@ def main() -> None:
                 ratios.append(
                     f"  - {part}: {rate(results['COPY + INSERT…SELECT'][part]) / rate(results['commands'][part]):.1f}×"
                 )
-        ratios.append(f"  - summaries: {json.dumps({k: v['summary'] for k, v in results['commands'].items() if isinstance(v, dict) and 'summary' in v}, ensure_ascii=False)}")
+        ratios.append(
+            f"  - summaries: {json.dumps({k: v['summary'] for k, v in results['commands'].items() if isinstance(v, dict) and 'summary' in v}, ensure_ascii=False)}"
+        )
     lines += ["", "Ratios:", *ratios]
 
     if args.memory_rows:

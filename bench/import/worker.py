@@ -35,7 +35,6 @@ def peak_mb() -> float:
 
 def setup_users() -> None:
     from django.contrib.auth import get_user_model
-
     from generate import USERS
 
     user_model = get_user_model()
@@ -48,7 +47,8 @@ def timed_command(name: str, path: Path) -> dict:
     started = time.perf_counter()
     call_command(name, str(path), "--no-progress", stdout=out, stderr=io.StringIO())
     seconds = time.perf_counter() - started
-    lines = sum(1 for _ in open(path, encoding="utf-8")) - 1
+    with open(path, encoding="utf-8") as f:
+        lines = sum(1 for _ in f) - 1
     return {"rows": lines, "seconds": seconds, "summary": out.getvalue().strip()}
 
 
