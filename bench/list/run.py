@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recouvrement.settings")
 os.environ.setdefault("DJANGO_HTTPS", "0")
+os.environ.setdefault("DJANGO_DEBUG", "1")  # plain static storage: no collectstatic needed
 if not os.environ.get("DATABASE_URL"):
     (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("SQLITE_PATH", str(ROOT / "bench" / "out" / "list.sqlite3"))
@@ -107,7 +108,7 @@ def main() -> None:
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username="bench0")
-    client = Client()
+    client = Client(HTTP_HOST="localhost")
     client.force_login(user)
     n = args.dossiers
     digits = f"{n // 2:08d}"
