@@ -20,6 +20,29 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _migration_data(transactional_db):
+    """Groups and forbidden terms come from data migrations, which a flush by an
+    earlier transactional test removes: put back what these journeys need."""
+    from django.contrib.auth.models import Group, Permission
+
+    from dossiers.models import ForbiddenTerm
+    from recouvrement.groups import GROUPS
+
+    for name, wanted in GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for app_label, codenames in wanted.items():
+            group.permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label=app_label, codename__in=codenames
+                )
+            )
+    for term in ("menteur", "mauvaise foi"):
+        ForbiddenTerm.objects.get_or_create(
+            term=term, defaults={"category": ForbiddenTerm.Category.SUBJECTIVE}
+        )
+
+
 @pytest.fixture
 def file_page(page, owner, colleague):
     dossier = factories.DossierFactory(
