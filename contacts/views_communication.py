@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from recouvrement.access import dossier_for_user, require_perm
 
@@ -42,8 +43,17 @@ def _initial_point(request, form):
 
 
 def _render(request, template, dossier, form, **extra):
+    """The whole page, or with htmx only the form (partial « form-card ») in place."""
     context = {"dossier": dossier, "form": form, **extra}
-    return render(request, f"contacts/communication/{template}", context)
+    name = f"contacts/communication/{template}"
+    return render(request, f"{name}#form-card" if request.htmx else name, context)
+
+
+def _done(request, url: str):
+    """After a successful action, back to the file (htmx follows with HX-Redirect)."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 def communication_hub_view(request, pk: int):
@@ -98,7 +108,7 @@ def call_report_view(request, pk: int):
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Compte rendu d'appel enregistré."))
-                return redirect(_detail_url(dossier, "journal"))
+                return _done(request, _detail_url(dossier, "journal"))
     else:
         form = CallReportForm(dossier=dossier)
         form.initial["point"] = _initial_point(request, form)
@@ -135,7 +145,7 @@ def letter_view(request, pk: int):
                         _("Courrier généré : %(name)s, rangé dans les pièces du dossier.")
                         % {"name": communication.piece.original_name},
                     )
-                    return redirect(_detail_url(dossier, "pieces"))
+                    return _done(request, _detail_url(dossier, "pieces"))
                 preview = services.letter_build(
                     dossier=dossier,
                     point=data["point"],
@@ -196,7 +206,7 @@ def sms_view(request, pk: int):
                             request,
                             _("SMS envoyé à %(to)s.") % {"to": communication.recipient},
                         )
-                        return redirect(_detail_url(dossier, "journal"))
+                        return _done(request, _detail_url(dossier, "journal"))
                     error = _(
                         "Le SMS n'a pas été envoyé : %(error)s Votre texte est conservé ci-dessous, réessayez plus tard."
                     ) % {"error": communication.error}
@@ -239,7 +249,7 @@ def email_view(request, pk: int):
                             _("E-mail envoyé à %(to)s ; une copie est rangée dans les pièces.")
                             % {"to": communication.recipient},
                         )
-                        return redirect(_detail_url(dossier, "pieces"))
+                        return _done(request, _detail_url(dossier, "pieces"))
                     error = _(
                         "L'e-mail n'a pas été envoyé : %(error)s Votre texte est conservé ci-dessous, réessayez plus tard."
                     ) % {"error": communication.error}

@@ -32,6 +32,8 @@
   }
 
   function bind(textarea) {
+    if (textarea.dataset.smsCounterBound) { return; }
+    textarea.dataset.smsCounterBound = "1";
     var output = document.getElementById(textarea.dataset.smsCounter);
     if (!output) { return; }
     var update = function () {
@@ -43,7 +45,11 @@
     update();
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("textarea[data-sms-counter]").forEach(bind);
-  });
+  function bindAll(root) {
+    root.querySelectorAll("textarea[data-sms-counter]").forEach(bind);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { bindAll(document); });
+  // The form is swapped in place by htmx (template loaded, failed send).
+  document.addEventListener("htmx:load", function (event) { bindAll(event.detail.elt); });
 })();

@@ -255,3 +255,42 @@ def test_email_smtp_down_message_and_text_kept(owner_client, dossier, all_points
     assert response.context["form"]["body"].value() == body
     assert Piece.objects.count() == 0
     assert JournalEntry.objects.get(action="email").data["outcome"] == "failed"
+
+
+# --- htmx: the form is replaced in place, success redirects the whole page ---------------
+
+
+def test_htmx_load_template_returns_only_the_form(owner_client, dossier, all_points, sms_template):
+    response = owner_client.post(
+        url("sms", dossier),
+        {"point": all_points["mobile"].pk, "template": sms_template.pk, "action": "load"},
+        headers={"HX-Request": "true"},
+    )
+    page = response.content.decode()
+    assert 'id="communication-form"' in page
+    assert "<html" not in page
+    assert "ACC-1001" in page
+
+
+def test_htmx_success_redirects_with_hx_redirect(owner_client, dossier, all_points):
+    response = owner_client.post(
+        url("call", dossier),
+        {"point": all_points["landline"].pk, "direction": "sortant", "outcome": "messagerie"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"].endswith("?onglet=journal#onglets")
+
+
+def test_htmx_failure_keeps_text_in_place(owner_client, dossier, all_points, settings):
+    settings.SMS_BACKEND = "contacts.messaging.sms_backends.HttpSmsBackend"
+    settings.SMS_HTTP_URL = "http://127.0.0.1:9/sms"
+    response = owner_client.post(
+        url("sms", dossier),
+        {"point": all_points["mobile"].pk, "text": "Texte précieux", "action": "send"},
+        headers={"HX-Request": "true"},
+    )
+    page = response.content.decode()
+    assert "<html" not in page
+    assert "Le SMS n&#x27;a pas été envoyé" in page
+    assert "Texte précieux" in page
