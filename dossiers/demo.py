@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from contacts.models import Contact, ContactPoint, Evidence
+from contacts.normalize import postal_value_key
 from recouvrement.groups import AGENT_GROUP, MANAGER_GROUP
 
 from .models import Dossier, JournalEntry, Note, Receivable
@@ -404,8 +405,8 @@ class DemoBuilder:
                     if rng.random() < 0.3:
                         point.address_line2 = f"Bâtiment {rng.choice('ABCD')}"
                     point.postcode, point.city = postcode, city.upper()
-                    point.value_key = (
-                        f"{point.address_line1}|{point.address_line2}||{postcode}".upper()
+                    point.value_key = postal_value_key(
+                        point.address_line1, point.address_line2, "", postcode
                     )
                 if status != "pending":
                     point.status_changed_at = self.now - datetime.timedelta(days=rng.randint(1, 60))

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from contacts.models import Contact, ContactPoint
+from contacts.normalize import postal_value_key
 from dossiers.models import Dossier, Note, Receivable
 from recouvrement.groups import AGENT_GROUP, MANAGER_GROUP
 
@@ -93,10 +94,16 @@ class ContactPointFactory(factory.django.DjangoModelFactory):
     address_line1 = factory.LazyAttribute(
         lambda p: f"{p.sequence_number % 200 + 1} rue de la Paix" if p.kind == "postal" else ""
     )
+    address_line2 = ""
+    address_line3 = ""
     postcode = factory.LazyAttribute(lambda p: "75002" if p.kind == "postal" else "")
     city = factory.LazyAttribute(lambda p: "PARIS" if p.kind == "postal" else "")
     value_key = factory.LazyAttribute(
-        lambda p: p.phone or p.email.lower() or f"{p.address_line1}|||{p.postcode}".upper()
+        lambda p: (
+            p.phone
+            or p.email.lower()
+            or postal_value_key(p.address_line1, p.address_line2, p.address_line3, p.postcode)
+        )
     )
     validated_at = factory.LazyAttribute(
         lambda p: timezone.now() if p.status == ContactPoint.Status.VALID else None
