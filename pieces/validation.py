@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import struct
 import unicodedata
 import warnings
 import zipfile
@@ -19,6 +20,7 @@ from pathlib import PurePosixPath
 from typing import IO
 
 import filetype
+import olefile
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
@@ -72,7 +74,6 @@ IMAGE_KINDS = (PNG, JPEG, GIF, WEBP)
 OTHER_THAN_TEXT_EXTENSIONS = frozenset(
     extension for kind in KINDS if kind is not TEXT for extension in kind.extensions
 )
-OLE_KINDS = (DOC, XLS, MSG)
 
 # The only types a download is ever served as; anything else goes out as bytes.
 SAFE_CONTENT_TYPES = frozenset(kind.content_type for kind in KINDS)
@@ -284,6 +285,39 @@ def _zip_kind(stream: IO[bytes]) -> Kind:
         stream.seek(0)
 
 
+def _ole_kind(stream: IO[bytes]) -> Kind:
+    """Word 97-2003, Excel 97-2003 and Outlook files share the OLE2 container (so do
+    installers, MSI): the streams inside tell which one it is."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # olefile warns on minor defects
+            ole = olefile.OleFileIO(stream)
+            try:
+                top = {entry[0].lower() for entry in ole.listdir(streams=True, storages=True)}
+            finally:
+                ole.close()  # leaves our stream open: olefile did not open it
+    except (OSError, ValueError, IndexError, struct.error, NotImplementedError) as exc:
+        raise refuse(
+            _("Ce fichier est endommagé ou illisible : il ne peut pas être ajouté."),
+            "corrupt",
+        ) from exc
+    finally:
+        stream.seek(0)
+    if top & {"macros", "_vba_project_cur", "vba"}:
+        raise refuse(_("Les documents contenant des macros sont refusés."), "macro")
+    if "worddocument" in top:
+        return DOC
+    if top & {"workbook", "book"}:
+        return XLS
+    if "__properties_version1.0" in top:
+        return MSG
+    raise refuse(
+        _("Ce type de fichier n'est pas accepté. Types acceptés : %(types)s.")
+        % {"types": ACCEPTED_SUMMARY},
+        "type",
+    )
+
+
 def _image_check(stream: IO[bytes], kind: Kind) -> None:
     """Open the image with Pillow, refuse decompression bombs, verify its structure."""
     try:
@@ -390,16 +424,7 @@ def _identify(stream: IO[bytes], head: bytes, extension: str) -> Kind:
             "archive",
         )
     if head.startswith(_OLE_MAGIC):
-        # The container does not say cheaply which Office program wrote it: the
-        # extension chooses among the three accepted ones, the magic vouches for it.
-        for kind in OLE_KINDS:
-            if extension in kind.extensions:
-                return kind
-        raise refuse(
-            _("Le contenu de ce fichier ne correspond pas à son extension « .%(ext)s ».")
-            % {"ext": extension},
-            "mismatch",
-        )
+        return _ole_kind(stream)
     guess = filetype.guess(head)
     if guess is not None:
         module = type(guess).__module__

@@ -99,7 +99,72 @@ def plain_zip() -> bytes:
     return zip_of({"facture.pdf": PDF, "photo.png": image("PNG")})
 
 
-OLE_DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+def ole_file(*names: str, storages: tuple[str, ...] = ()) -> bytes:
+    """A minimal OLE2 compound file (version 3) with the given top-level streams.
+
+    What Word 97-2003 (``WordDocument``), Excel (``Workbook``) and Outlook
+    (``__properties_version1.0``) files look like to a reader of the container.
+    """
+    sector = 512
+    free, end, fat_sector, no_stream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+    stream_size = 4096  # at the mini-stream cutoff: stored in ordinary sectors
+    per_stream = stream_size // sector
+    entries = [(n, 2) for n in names] + [(n, 1) for n in storages]
+    assert 1 + len(entries) <= 4, "one directory sector holds four entries"
+    fat = [fat_sector, end]
+    first_sectors = []
+    for _ in names:
+        start = len(fat)
+        first_sectors.append(start)
+        fat.extend(range(start + 1, start + per_stream))
+        fat.append(end)
+    fat.extend([free] * (sector // 4 - len(fat)))
+
+    def entry(name, kind, child=no_stream, right=no_stream, start=end, size=0):
+        encoded = (name + "\0").encode("utf-16-le")
+        return (
+            encoded.ljust(64, b"\0")
+            + struct.pack("<HBB", len(encoded), kind, 1)
+            + struct.pack("<III", no_stream, right, child)
+            + b"\0" * 16
+            + b"\0" * 4
+            + b"\0" * 16
+            + struct.pack("<IQ", start, size)
+        )
+
+    directory = entry("Root Entry", 5, child=1 if entries else no_stream)
+    for index, (name, kind) in enumerate(entries):
+        right = index + 2 if index + 1 < len(entries) else no_stream
+        if kind == 2:
+            directory += entry(name, 2, right=right, start=first_sectors[index], size=stream_size)
+        else:
+            directory += entry(name, 1, right=right)
+    directory = directory.ljust(sector, b"\0")
+    for padding in range(len(entries) + 1, 4):
+        directory = (
+            directory[: padding * 128] + entry("", 0)[:128] + directory[(padding + 1) * 128 :]
+        )
+
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\0" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\0" * 6
+        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
+        + struct.pack("<I", 0)
+        + struct.pack("<I", free) * 108
+    )
+    body = struct.pack(f"<{sector // 4}I", *fat) + directory
+    for _ in names:
+        body += b"D" * stream_size
+    return header + body
+
+
+OLE_DOC = ole_file("WordDocument", "1Table")
+OLE_XLS = ole_file("Workbook")
+OLE_MSG = ole_file("__properties_version1.0", "__substg1.0_0037001F")
+OLE_DOC_WITH_MACROS = ole_file("WordDocument", storages=("Macros",))
+OLE_INSTALLER = ole_file("\u4840\u3f3f\u4577")  # an MSI's encoded stream names
 EML = (
     b"From: Agnes Perrin <agnes.perrin@example.fr>\r\n"
     b"To: recouvrement@example.fr\r\n"
