@@ -207,3 +207,30 @@ def test_email_to_another_files_means_refused(dossier, owner, email_point):
     with pytest.raises(CommunicationError):
         services.email_send(dossier=other, point=email_point, subject="a", body="b", user=owner)
     assert mail.outbox == []
+
+
+def test_letter_pdf_one_page_for_a_usual_letter_more_for_a_long_one(
+    dossier, owner, postal, letter_template
+):
+    import dataclasses
+
+    from contacts.messaging.letters import letter_pdf
+
+    letter = services.letter_build(
+        dossier=dossier, point=postal, template=letter_template, user=owner
+    )
+    assert b"/Count 1 " in letter_pdf(letter) or b"/Count 1\n" in letter_pdf(letter)
+    long_letter = dataclasses.replace(letter, body="Ligne de texte.\n" * 120)
+    assert b"/Count 1" not in letter_pdf(long_letter)
+
+
+def test_letter_pdf_survives_characters_outside_windows_1252(dossier, owner, postal):
+    from contacts.models import MessageTemplate
+
+    template = MessageTemplate.objects.create(
+        name="Exotique", channel="letter", subject="Objet ✓", body="Œuvre, 12 € — « ok » 😀"
+    )
+    communication = services.letter_send(
+        dossier=dossier, point=postal, template=template, user=owner
+    )
+    assert communication.piece.size > 0
