@@ -188,3 +188,39 @@ def test_too_large_file_is_told_before_sending(file_page, settings):
     page.get_by_role("button", name="Ajouter la pièce").click()
     expect(page.get_by_role("heading", name="Ajouter une pièce")).to_be_visible()
     assert not Piece.objects.exists()
+
+
+def test_without_javascript_notes_and_deletion_still_work(browser, live_server, settings, owner):
+    from io import BytesIO
+
+    from pieces.services import piece_upload
+
+    settings.ALLOWED_HOSTS = ["*"]
+    dossier = factories.DossierFactory(assigned_to=owner, reference="ACC-3003", name="Garage")
+    piece_upload(dossier=dossier, file=BytesIO(samples.PDF), name="releve.pdf", user=owner)
+    context = browser.new_context(
+        base_url=live_server.url, locale="fr-FR", java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, "agnes")
+        page.goto(f"/dossiers/{dossier.pk}/")
+        page.get_by_label("Note", exact=True).fill("Rappel prévu lundi.")
+        page.get_by_role("button", name="Enregistrer la note").click()
+        expect(page.get_by_text("Note enregistrée.")).to_be_visible()
+        assert page.url.endswith("?onglet=notes#onglets")
+        expect(page.get_by_role("list", name="Notes du dossier")).to_contain_text(
+            "Rappel prévu lundi."
+        )
+
+        page.goto(f"/dossiers/{dossier.pk}/?onglet=pieces")
+        page.get_by_role("listitem", name="releve.pdf").get_by_role(
+            "button", name="Supprimer"
+        ).click()
+        expect(page.get_by_role("heading", name="Supprimer cette pièce ?")).to_be_visible()
+        screenshot(page, "pieces-suppression-sans-js")
+        page.get_by_role("button", name="Supprimer").click()
+        expect(page.get_by_text("Pièce « releve.pdf » supprimée.")).to_be_visible()
+        assert not Piece.objects.exists()
+    finally:
+        context.close()
