@@ -33,6 +33,8 @@ def insert_select(cursor, model, provided: dict[str, str], source_sql: str) -> i
         columns.append(field.column)
         if field.column in provided:
             expressions.append(provided[field.column])
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            expressions.append("now()")
         else:
             expressions.append("%s")
             params.append(field.get_db_prep_save(field.get_default(), connection))

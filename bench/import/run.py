@@ -85,7 +85,7 @@ def main() -> None:
     )
     parser.add_argument("--memory-rows", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite,postgres")
-    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/h4bench")
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/h6bench")
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--report", type=Path)
     args = parser.parse_args()
