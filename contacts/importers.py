@@ -26,7 +26,7 @@ from dossiers.importers import (
 from dossiers.models import Dossier, JournalEntry
 from dossiers.objectivity import active_terms, forbidden_terms_found
 from recouvrement.importing.base import Importer
-from recouvrement.importing.bulk import insert_objects
+from recouvrement.importing.bulk import insert_objects, new_instance, update_objects
 from recouvrement.importing.reader import header_key
 from recouvrement.importing.values import parse_bool, parse_datetime, text
 
@@ -561,8 +561,12 @@ class ContactImporter(_ContactRulesMixin, Importer):
                         )
                         refused.add(ckey)
                         continue
-                    contact = Contact(
-                        dossier_id=dossier_id, external_key=row.key, created_at=now, **row.contact
+                    contact = new_instance(
+                        Contact,
+                        dossier_id=dossier_id,
+                        external_key=row.key,
+                        created_at=now,
+                        **row.contact,
                     )
                     new_contacts[ckey] = contact
                     refused.discard(ckey)
@@ -583,9 +587,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
             for dossier_id, _ in new_contacts:
                 self._count(dossier_id, 0)
         if changed_contacts:
-            Contact.objects.bulk_update(
-                list(changed_contacts.values()), sorted(contact_fields), batch_size=1000
-            )
+            update_objects(Contact, list(changed_contacts.values()), sorted(contact_fields))
             for contact in changed_contacts.values():
                 self._count(contact.dossier_id, 1)
 
@@ -619,8 +621,9 @@ class ContactImporter(_ContactRulesMixin, Importer):
                         "(donnez le statut « valide »).",
                     )
                     continue
-                point = ContactPoint(
-                    contact=contact,
+                point = new_instance(
+                    ContactPoint,
+                    contact_id=contact.pk,
                     dossier_id=dossier_id,
                     kind=row.kind,
                     status=status,
@@ -689,9 +692,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
                     changed_points[point.pk] = point
                     point_fields.add("is_default")
         if changed_points:
-            ContactPoint.objects.bulk_update(
-                list(changed_points.values()), sorted(point_fields), batch_size=500
-            )
+            update_objects(ContactPoint, list(changed_points.values()), sorted(point_fields))
         if new_points:
             insert_objects(ContactPoint, new_points, POINT_INSERT, returning=True)
         if qualified:
@@ -721,7 +722,8 @@ class ContactImporter(_ContactRulesMixin, Importer):
     def _record_import_evidence(self, points: list[ContactPoint], now) -> None:
         """Why a means is in the state the file gave it: an « import » evidence."""
         evidences = [
-            Evidence(
+            new_instance(
+                Evidence,
                 point_id=point.pk,
                 kind=Evidence.Kind.IMPORTED,
                 occurred_at=now,
@@ -735,7 +737,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
         insert_objects(Evidence, evidences, EVIDENCE_INSERT, returning=True)
         for point, evidence in zip(points, evidences, strict=True):
             point.last_evidence_id = evidence.pk
-        ContactPoint.objects.bulk_update(points, ["last_evidence"], batch_size=500)
+        update_objects(ContactPoint, points, ["last_evidence"])
 
 
 # --- Qualification events -----------------------------------------------------------------
@@ -935,7 +937,8 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
                 self.unchanged += 1
                 continue
             point = points.setdefault(candidate.pk, candidate)
-            evidence = Evidence(
+            evidence = new_instance(
+                Evidence,
                 point_id=point.pk,
                 kind=row.kind,
                 occurred_at=row.occurred_at,
@@ -969,8 +972,8 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
         insert_objects(Evidence, evidences, EVIDENCE_INSERT, returning=True)
         for point, evidence in zip(applied, evidences, strict=True):
             point.last_evidence_id = evidence.pk  # the last one applied wins
-        ContactPoint.objects.bulk_update(
+        update_objects(
+            ContactPoint,
             list(points.values()),
             ["status", "status_changed_at", "validated_at", "is_default", "last_evidence"],
-            batch_size=500,
         )

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from recouvrement.importing.base import Importer
-from recouvrement.importing.bulk import insert_objects
+from recouvrement.importing.bulk import insert_objects, new_instance, update_objects
 from recouvrement.importing.reader import header_key
 from recouvrement.importing.values import parse_amount, parse_date, text
 
@@ -52,11 +52,11 @@ def dossier_ids_by_reference(references: set[str]) -> dict[str, int]:
 
 
 def import_journal_entry(*, dossier_id: int, action: str, message: str, data=None):
-    return JournalEntry(
+    return new_instance(
+        JournalEntry,
         dossier_id=dossier_id,
         action=action,
         message=message,
-        actor=None,
         actor_kind=IMPORT,
         data=data or {},
     )
@@ -198,7 +198,8 @@ class DossierImporter(Importer):
                     )
                     continue
                 new.append(
-                    Dossier(
+                    new_instance(
+                        Dossier,
                         reference=row.reference,
                         name=row.name,
                         kind=kind,
@@ -253,9 +254,7 @@ class DossierImporter(Importer):
                 for d in new
             )
         if changed:
-            Dossier.objects.bulk_update(
-                changed, sorted(changed_fields | {"updated_at"}), batch_size=1000
-            )
+            update_objects(Dossier, changed, sorted(changed_fields | {"updated_at"}))
         if journal:
             journal_insert(journal)
         self.created += len(new)
@@ -447,7 +446,8 @@ class ReceivableImporter(Importer):
                         )
                     continue
                 new.append(
-                    Receivable(
+                    new_instance(
+                        Receivable,
                         dossier_id=dossier_id,
                         number=row.number,
                         issue_date=row.issue_date,
@@ -476,7 +476,7 @@ class ReceivableImporter(Importer):
         if new:
             insert_objects(Receivable, new, RECEIVABLE_INSERT)
         if changed:
-            Receivable.objects.bulk_update(changed, list(RECEIVABLE_FIELDS), batch_size=1000)
+            update_objects(Receivable, changed, list(RECEIVABLE_FIELDS))
         if new or changed:
             touched = sorted({r.dossier_id for r in new} | {r.dossier_id for r in changed})
             for chunk in chunked(touched, 5000):

@@ -6,6 +6,11 @@ more than the database itself. Here the adapter of each column is chosen once, t
 values an import gives are already clean (validated, normalised), the same
 timestamps are adapted once, and the rows go in statements of up to 1,000 rows.
 Fields the caller does not give get their model default, computed once per call.
+
+``new_instance`` builds a model instance without ``Model.__init__`` (which costs
+more than the INSERT of the row) and ``update_objects`` replaces ``bulk_update``
+(whose ``CASE WHEN`` per row is slow to build) with one ``UPDATE … FROM (VALUES …)``
+per 500 rows, which SQLite (≥ 3.33) and PostgreSQL both understand.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
+from django.db.models.base import ModelState
 
 
 def _adapter(field):
@@ -34,9 +40,89 @@ def _adapter(field):
         return ops.adapt_datefield_value
     if kind == "DecimalField":
         return lambda v: ops.adapt_decimalfield_value(v, field.max_digits, field.decimal_places)
-    if kind == "JSONField" or type(field).__name__ == "PhoneNumberField":
+    if type(field).__name__ == "PhoneNumberField":
+        # Importers give phones already normalised to E.164 (contacts.normalize):
+        # a str goes as it is, anything else through the field (parse, format).
+        return lambda v: v if isinstance(v, str) else field.get_db_prep_save(v, connection)
+    if kind == "JSONField":
         return lambda v: field.get_db_prep_save(v, connection)
     return None
+
+
+_DEFAULTS: dict = {}
+
+
+def _defaults(model) -> tuple[dict, list]:
+    """Per model: the constant defaults by attname, and the fields with a callable one."""
+    if model not in _DEFAULTS:
+        constant, dynamic = {}, []
+        for field in model._meta.concrete_fields:
+            if callable(field.default):
+                dynamic.append(field)
+            else:
+                constant[field.attname] = field.get_default()
+        _DEFAULTS[model] = (constant, dynamic)
+    return _DEFAULTS[model]
+
+
+def new_instance(model, **values):
+    """A new, unsaved ``model`` instance with these attribute values (by attname:
+    ``contact_id``, not ``contact``) and the field defaults for the others.
+
+    No ``__init__``, no descriptors: values are stored as given, so they must be
+    clean already (a phone as its E.164 str reads back as that str).
+    """
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    constant, dynamic = _defaults(model)
+    state = obj.__dict__
+    state.update(constant)
+    for field in dynamic:
+        state[field.attname] = field.get_default()
+    state.update(values)
+    return obj
+
+
+def _cast(field) -> str:
+    """PostgreSQL infers the type of a VALUES column from its first row, and a
+    NULL there is text: every placeholder gets the column's type."""
+    if connection.vendor != "postgresql":
+        return "%s"
+    return f"%s::{field.cast_db_type(connection)}"
+
+
+def update_objects(model, objects: Sequence[Any], fields: Sequence[str]) -> None:
+    """UPDATE these columns of ``objects`` (instances with a ``pk``), 500 rows a
+    statement, from the values of their attributes."""
+    if not objects:
+        return
+    meta = model._meta
+    given = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    pk = meta.pk
+    table = quote(meta.db_table)
+    assignments = ", ".join(
+        f"{quote(f.column)} = v.column{index}" for index, f in enumerate(given, start=2)
+    )
+    placeholder = "(" + ", ".join(_cast(f) for f in [pk, *given]) + ")"
+    adapters = [_adapter(f) for f in given]
+    pairs = list(zip([f.attname for f in given], adapters, strict=True))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), 500):
+            chunk = objects[start : start + 500]
+            params: list[Any] = []
+            for obj in chunk:
+                params.append(obj.pk)
+                for attname, adapt in pairs:
+                    value = getattr(obj, attname)
+                    params.append(adapt(value) if adapt is not None else value)
+            # Only quoted model table and column names go into the SQL.
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} "  # noqa: S608
+                f"FROM (VALUES {', '.join([placeholder] * len(chunk))}) AS v "
+                f"WHERE {table}.{quote(pk.column)} = v.column1",
+                params,
+            )
 
 
 def insert_objects(
