@@ -165,19 +165,29 @@ def default_rule_enforce_bulk(dossier_ids: list[int]) -> dict[int, list[str]]:
     said: dict[int, list[str]] = {}
     if not dossier_ids:
         return said
+    # Plain tuples first (no instance, no phone parsing), instances only for the chosen.
     valid = (
         ContactPoint.objects.filter(dossier_id__in=dossier_ids, status=Status.VALID)
         .order_by("dossier_id", "kind", "-validated_at", "-id")
-        .only(*POINT_FIELDS)
+        .values_list("id", "dossier_id", "kind", "is_default")
     )
-    best: dict[tuple[int, str], ContactPoint] = {}
+    best: dict[tuple[int, str], int] = {}
     has_default: set[tuple[int, str]] = set()
-    for point in valid:
-        key = (point.dossier_id, point.kind)
-        if point.is_default:
+    for pk, dossier_id, kind, is_default in valid:
+        key = (dossier_id, kind)
+        if is_default:
             has_default.add(key)
-        best.setdefault(key, point)
-    chosen = [p for key, p in best.items() if key not in has_default]
+        best.setdefault(key, pk)
+    chosen_ids = [pk for key, pk in best.items() if key not in has_default]
+    chosen = (
+        list(
+            ContactPoint.objects.filter(pk__in=chosen_ids)
+            .order_by("dossier_id", "kind")
+            .only(*POINT_FIELDS)
+        )
+        if chosen_ids
+        else []
+    )
     if chosen:
         ContactPoint.objects.filter(pk__in=[p.pk for p in chosen]).update(is_default=True)
     for point in chosen:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import os
 import unicodedata
@@ -33,7 +34,11 @@ class SourceError(Exception):
 
 def header_key(name: Any) -> str:
     """How a column name is compared: no accents, no case, spaces as underscores."""
-    text = "" if name is None else str(name)
+    return _header_key("" if name is None else str(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _header_key(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.replace("\ufeff", ""))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).strip().lower()
     for char in " -.'’/":
