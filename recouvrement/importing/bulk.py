@@ -132,6 +132,9 @@ def insert_objects(
     with ``returning``, set their ``pk`` from the database."""
     if not objects:
         return
+    if connection.vendor == "postgresql":
+        _copy_objects(model, objects, fields, returning=returning)
+        return
     meta = model._meta
     given = [meta.get_field(name) for name in fields]
     given_names = {f.attname for f in given}
@@ -166,3 +169,41 @@ def insert_objects(
                     obj.pk = pk
                     if hasattr(obj, "_state"):
                         obj._state.adding = False
+
+
+def _copy_objects(model, objects: Sequence[Any], fields: Sequence[str], *, returning: bool) -> None:
+    """PostgreSQL: ``COPY … FROM STDIN`` (no SQL text to build and parse for every
+    row). With ``returning``, the keys are taken from the table's sequence first
+    (one query) and given in the COPY. Constraints are checked as for an INSERT."""
+    meta = model._meta
+    given = [meta.get_field(name) for name in fields]
+    given_names = {f.attname for f in given}
+    constant_fields = [
+        f for f in meta.concrete_fields if not f.primary_key and f.attname not in given_names
+    ]
+    constants = [f.get_db_prep_save(f.get_default(), connection) for f in constant_fields]
+    pairs = [(f.attname, _adapter(f)) for f in given]
+    columns = [f.column for f in given] + [f.column for f in constant_fields]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if returning:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [quote(meta.db_table), meta.pk.column, len(objects)],
+            )
+            for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                if hasattr(obj, "_state"):
+                    obj._state.adding = False
+            columns.insert(0, meta.pk.column)
+        # Only quoted model table and column names go into the SQL.
+        sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"  # noqa: S608
+        # Errors of the COPY come as Django's (IntegrityError…), like those of execute().
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+            for obj in objects:
+                row = [obj.pk] if returning else []
+                for attname, adapt in pairs:
+                    value = getattr(obj, attname)
+                    row.append(adapt(value) if adapt is not None else value)
+                row.extend(constants)
+                copy.write_row(row)
