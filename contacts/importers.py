@@ -382,7 +382,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
         if len(self.errors) > errors:
             return None
         if self.seen_before("point", reference, key, kind, value_key):
-            self.error(
+            self.duplicate_error(
                 line,
                 "contact",
                 key,
@@ -390,7 +390,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
             )
             return None
         if is_default and self.seen_before("default", reference, kind):
-            self.error(
+            self.duplicate_error(
                 line,
                 "par_defaut",
                 raw_default,
@@ -792,6 +792,8 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
         super().__init__(**kwargs)
         # Per file: [evidences, validated, invalidated, default lost]
         self.per_dossier: dict[int, list] = {}
+        # Per means touched: the moment of the newest event of this file applied to it.
+        self.latest: dict[int, datetime.datetime] = {}
 
     def parse_row(self, line: int, row: dict[str, Any]) -> EventRow | None:
         errors = len(self.errors)
@@ -851,7 +853,7 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
         if len(self.errors) > errors:
             return None
         if self.seen_before("event", occurred_at, kind, value, reference):
-            self.error(
+            self.duplicate_error(
                 line,
                 "valeur",
                 raw_value,
@@ -939,9 +941,13 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
         now = timezone.now()
         points: dict[int, ContactPoint] = {}
         evidences: list[Evidence] = []
-        applied: list[ContactPoint] = []
+        applied: list[ContactPoint | None] = []
         # Events apply in the order they happened, as they would have one by one.
+        # Within a batch by sorting; across batches (a file not sorted by date), an
+        # event older than one this file already applied to the same means is
+        # recorded as evidence but changes nothing: the newer one stands.
         matched.sort(key=lambda pair: (pair[0].occurred_at, pair[0].line))
+        latest = self.latest
         for row, candidate in matched:
             if (candidate.pk, row.kind, row.occurred_at) in done:
                 self.unchanged += 1
@@ -957,8 +963,14 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
                 created_at=now,
             )
             evidences.append(evidence)
-            applied.append(point)
             self._count(point.dossier_id, 0)
+            newest = latest.get(point.pk)
+            if newest is not None and row.occurred_at < newest:
+                applied.append(None)
+                self.created += 1
+                continue
+            latest[point.pk] = row.occurred_at
+            applied.append(point)
             new_status = EVIDENCE_EFFECT[row.kind]
             if new_status is not None and new_status != point.status:
                 point.status = new_status
@@ -981,7 +993,8 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
             return
         insert_objects(Evidence, evidences, EVIDENCE_INSERT, returning=True)
         for point, evidence in zip(applied, evidences, strict=True):
-            point.last_evidence_id = evidence.pk  # the last one applied wins
+            if point is not None:
+                point.last_evidence_id = evidence.pk  # the last one applied wins
         update_objects(
             ContactPoint,
             list(points.values()),

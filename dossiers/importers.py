@@ -117,7 +117,7 @@ class DossierImporter(Importer):
         elif len(reference) > 50:
             self.error(line, "reference", reference, "référence trop longue (50 caractères).")
         elif self.seen_before(reference):
-            self.error(
+            self.duplicate_error(
                 line, "reference", reference, "référence en double dans le fichier (clé répétée)."
             )
         name = text(row.get("nom")) or None
@@ -340,7 +340,7 @@ class ReceivableImporter(Importer):
         elif len(number) > 50:
             self.error(line, "numero", number, "numéro trop long (50 caractères au plus).")
         if reference and number and self.seen_before(reference, number):
-            self.error(
+            self.duplicate_error(
                 line,
                 "numero",
                 number,

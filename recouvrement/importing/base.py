@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import sys
 import time
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,12 @@ class Importer:
         self.updated = 0
         self.unchanged = 0
         self._seen: set[int] = set()
+        self._seen_digests = array("q")
+        self._seen_lines = array("q")
+        self._duplicates: list[tuple[int, int]] = []
+        self._duplicate = 0
+        #: the line being parsed (set by run_import before parse_row)
+        self.line = 0
 
     # -- for subclasses ------------------------------------------------------------
     def error(self, line: int, column: str, value: Any, message: str) -> None:
@@ -109,13 +116,42 @@ class Importer:
 
         Only a 64-bit hash of each key is kept so that memory stays small for files
         of millions of rows (a collision is about 1 in 10^7 for 10^6 rows squared
-        over 2^64, i.e. negligible).
+        over 2^64, i.e. negligible). Call it after ``error()``-free parsing of the
+        row, with ``self.line`` set (run_import does): the first line of each key is
+        kept in two compact arrays (16 bytes a key) so that a duplicate's message
+        can name it (``duplicate_error``).
         """
         digest = hash(key)
         if digest in self._seen:
+            self._duplicate = digest
             return True
         self._seen.add(digest)
+        self._seen_digests.append(digest)
+        self._seen_lines.append(self.line)
         return False
+
+    def duplicate_error(self, line: int, column: str, value: Any, message: str) -> None:
+        """``error()`` for the duplicate ``seen_before`` just found; « (déjà ligne N) »
+        is added once the file has been read (``resolve_duplicates``)."""
+        self.error(line, column, value, message)
+        self._duplicates.append((len(self.errors) - 1, self._duplicate))
+
+    def resolve_duplicates(self) -> None:
+        """Name the first line of each duplicated key: one pass over the keys, only
+        when the file had duplicates."""
+        if not self._duplicates:
+            return
+        wanted = {digest for _, digest in self._duplicates}
+        first: dict[int, int] = {}
+        for digest, line in zip(self._seen_digests, self._seen_lines, strict=True):
+            if digest in wanted and digest not in first:
+                first[digest] = line
+        for index, digest in self._duplicates:
+            error = self.errors[index]
+            if digest in first:
+                message = error.message.rstrip(".") + f" : déjà ligne {first[digest]}."
+                self.errors[index] = RowError(error.line, error.column, error.value, message)
+        self._duplicates = []
 
     def parse_row(self, line: int, row: dict[str, Any]) -> Any | None:  # pragma: no cover
         raise NotImplementedError
@@ -232,6 +268,7 @@ def run_import(
                         name: (values[index] if index < len(values) else "")
                         for index, name in mapping
                     }
+                    importer.line = line
                     record = importer.parse_row(line, row)
                     if record is not None:
                         batch.append(record)
@@ -243,6 +280,7 @@ def run_import(
                 if batch:
                     importer.write_batch(batch)
                 importer.finish()
+                importer.resolve_duplicates()
                 result.rows = rows
                 keep = not dry_run and (skip_invalid or not importer.errors)
                 if not keep:

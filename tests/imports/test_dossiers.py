@@ -101,6 +101,8 @@ def test_duplicate_reference_in_the_file(csv_file, run_import):
     run = run_import("import_dossiers", path)
     assert not run.ok
     assert "ligne 3, colonne « reference » : référence en double" in run.err
+    # The message names the line where the reference first appeared.
+    assert "déjà ligne 2." in run.err
 
 
 def test_every_error_of_the_file_is_reported_and_written_to_errors_csv(

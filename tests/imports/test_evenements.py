@@ -165,3 +165,27 @@ def test_skip_invalid_applies_the_good_rows(csv_file, run_import, dossier):
     point.refresh_from_db()
     assert point.status == ContactPoint.Status.VALID
     assert "1 ligne(s) rejetée(s)" in run.out
+
+
+def test_events_of_a_file_not_sorted_by_date_apply_in_date_order_across_batches(
+    csv_file, run_import, dossier, monkeypatch
+):
+    from contacts.importers import EvidenceImporter
+
+    # One row per batch: the newer validation is written before the older bounce.
+    monkeypatch.setattr(EvidenceImporter, "batch_size", 1)
+    point = phone(dossier, "+33612345678")
+    path = csv_file(
+        [
+            HEADER,
+            ["28/11/2026 10:00", "appel_abouti", "06 12 34 56 78", "D-1"],
+            ["01/11/2026 10:00", "faux_numero", "06 12 34 56 78", "D-1"],
+        ]
+    )
+    run = run_import("import_evenements", path)
+    assert run.ok, run.err
+    point.refresh_from_db()
+    # In date order: wrong number on 1 November, then a completed call on the 28th.
+    assert point.status == "valid"
+    assert point.last_evidence.kind == "appel_abouti"
+    assert Evidence.objects.filter(point=point).count() == 2
