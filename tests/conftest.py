@@ -27,12 +27,14 @@ def _test_settings(settings, tmp_path):
 @pytest.fixture
 def owner(db):
     """The agent the file is assigned to."""
+    reference_data_restore()
     return factories.agent(username="agnes", first_name="Agnès", last_name="Martin")
 
 
 @pytest.fixture
 def colleague(db):
     """Another agent of the team."""
+    reference_data_restore()
     return factories.agent(username="bruno", first_name="Bruno", last_name="Caron")
 
 
@@ -44,6 +46,7 @@ def stranger(db):
 
 @pytest.fixture
 def manager(db):
+    reference_data_restore()
     return factories.manager(username="claire", first_name="Claire", last_name="Dubois")
 
 
@@ -70,3 +73,49 @@ def colleague_client(client, colleague):
 def stranger_client(client, stranger):
     client.force_login(stranger)
     return client
+
+
+def reference_data_restore() -> None:
+    """Re-run what the data migrations wrote (groups, forbidden terms, message
+    templates) when a flush removed it. Idempotent: each migration function uses
+    get_or_create or equivalent."""
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    if Group.objects.exists():
+        return
+    loader = MigrationLoader(connection)
+    with connection.schema_editor(atomic=True) as schema_editor:
+        for key in sorted(loader.disk_migrations):
+            if key[0] not in {"dossiers", "contacts", "pieces"}:
+                continue
+            migration = loader.disk_migrations[key]
+            for operation in migration.operations:
+                if isinstance(operation, RunPython):
+                    state = loader.project_state(key, at_end=True)
+                    operation.code(state.apps, schema_editor)
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    reference_data_restore()
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated reference data.
+
+    A transactional test (browser tests, concurrency tests) ends by flushing every
+    table, which also removes what data migrations wrote: the groups, the forbidden
+    terms, the message templates. With ``serialized_rollback`` each such test starts
+    from the database as migrations left it, whatever ran before.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if marker.kwargs.get("serialized_rollback"):
+            continue
+        kwargs = {**marker.kwargs, "serialized_rollback": True}
+        item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)

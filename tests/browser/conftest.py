@@ -50,7 +50,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, settings):
+def page(browser, live_server, settings, reference_data):
     settings.ALLOWED_HOSTS = ["*"]
     context = browser.new_context(
         base_url=live_server.url, locale="fr-FR", viewport={"width": 1440, "height": 950}
