@@ -55,6 +55,7 @@ class DossierFactory(factory.django.DjangoModelFactory):
 class ReceivableFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Receivable
+        skip_postgeneration_save = True
 
     dossier = factory.SubFactory(DossierFactory)
     number = factory.Sequence(lambda n: f"F2026-{n:05d}")
@@ -62,6 +63,14 @@ class ReceivableFactory(factory.django.DjangoModelFactory):
     due_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=60))
     amount = Decimal("1234.56")
     balance = Decimal("1234.56")
+
+    @factory.post_generation
+    def refresh_totals(self, create, extracted, **kwargs):
+        # As the services and imports do: the file's outstanding follows its receivables.
+        if create:
+            from dossiers.services import dossier_refresh_totals
+
+            dossier_refresh_totals(dossier_ids=[self.dossier_id])
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
