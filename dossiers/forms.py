@@ -54,6 +54,7 @@ class DossierFilterForm(forms.Form):
         choices=[
             ("encours", _("Encours décroissant")),
             ("anciennete", _("Ancienneté de la dette")),
+            ("prochaine_action", _("Prochaine action")),
             ("reference", _("Référence")),
             ("nom", _("Nom")),
         ],
@@ -62,6 +63,11 @@ class DossierFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["collaborateur"].queryset = active_collaborators()
+        self.fields["q"].widget.attrs.update(
+            {"class": "form-control", "placeholder": _("Référence, nom, téléphone, e-mail")}
+        )
+        for name in ("collaborateur", "statut", "tri"):
+            self.fields[name].widget.attrs["class"] = "form-select"
 
 
 class NoteForm(forms.Form):

@@ -13,18 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from .validators import validate_siren
 
 
-class DossierQuerySet(models.QuerySet):
-    def assigned_to(self, user):
-        return self.filter(assigned_to=user)
-
-    def by_outstanding(self):
-        return self.order_by("-outstanding", "reference")
-
-    def by_age(self):
-        # Oldest unpaid due date first; files with nothing due come last.
-        return self.order_by(models.F("oldest_due_date").asc(nulls_last=True), "reference")
-
-
 class Dossier(models.Model):
     class Kind(models.TextChoices):
         INDIVIDUAL = "particulier", _("Particulier")
@@ -69,8 +57,6 @@ class Dossier(models.Model):
     created_at = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
-    objects = DossierQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("dossier")
         verbose_name_plural = _("dossiers")
@@ -80,6 +66,9 @@ class Dossier(models.Model):
             models.Index(fields=["-outstanding", "reference"], name="dossier_outstanding_idx"),
             models.Index(fields=["oldest_due_date", "reference"], name="dossier_age_idx"),
             models.Index(fields=["assigned_to", "-outstanding"], name="dossier_assigned_idx"),
+            models.Index(
+                fields=["assigned_to", "next_action_date"], name="dossier_next_action_idx"
+            ),
             models.Index(fields=["name"], name="dossier_name_idx"),
         ]
         constraints = [

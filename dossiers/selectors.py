@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import phonenumbers
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from .models import Dossier, JournalEntry, Note
 
 SORTS = {
     "encours": ("-outstanding", "reference"),
-    "-encours": ("outstanding", "reference"),
-    "anciennete": ("oldest_due_date", "reference"),
+    # Oldest debt first; files with nothing due come last.
+    "anciennete": (F("oldest_due_date").asc(nulls_last=True), "reference"),
+    "prochaine_action": (F("next_action_date").asc(nulls_last=True), "reference"),
     "reference": ("reference",),
     "nom": ("name", "reference"),
 }
@@ -76,12 +77,7 @@ def dossier_list(*, user, params: DossierListParams) -> QuerySet[Dossier]:
         queryset = queryset.filter(status=params.status)
     if params.query:
         queryset = queryset.filter(search_q(params.query))
-    order = SORTS.get(params.sort, SORTS["encours"])
-    if params.sort == "anciennete":
-        from django.db.models import F
-
-        return queryset.order_by(F("oldest_due_date").asc(nulls_last=True), "reference")
-    return queryset.order_by(*order)
+    return queryset.order_by(*SORTS.get(params.sort, SORTS["encours"]))
 
 
 @dataclass

@@ -140,6 +140,26 @@ class TestList:
         by_age = owner_client.get(list_url(tri="anciennete")).content.decode()
         assert by_age.index("SMALL-OLD") < by_age.index("BIG-RECENT")
 
+    def test_sort_by_next_action_date_puts_what_is_due_first(self, owner_client, owner):
+        today = timezone.localdate()
+        factories.DossierFactory(
+            reference="LATER",
+            assigned_to=owner,
+            next_action_date=today + datetime.timedelta(days=9),
+        )
+        factories.DossierFactory(reference="NONE", assigned_to=owner)
+        factories.DossierFactory(
+            reference="LATE", assigned_to=owner, next_action_date=today - datetime.timedelta(days=2)
+        )
+        page = owner_client.get(list_url(tri="prochaine_action")).content.decode()
+        assert page.index("LATE") < page.index("LATER") < page.index("NONE")
+        # A next action already due stands out.
+        assert (
+            'class="text-danger fw-semibold">'
+            + (today - datetime.timedelta(days=2)).strftime("%d/%m/%Y")
+            in page
+        )
+
     def test_paginated(self, owner_client, owner):
         Dossier.objects.bulk_create(
             [
