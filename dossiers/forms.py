@@ -84,3 +84,42 @@ class NoteForm(forms.Form):
         ),
         error_messages={"required": _("Écrivez la note avant de l'enregistrer.")},
     )
+
+
+class NextActionForm(forms.Form):
+    next_action = forms.CharField(
+        label=_("Prochaine action"),
+        max_length=200,
+        required=False,
+        help_text=_("Par exemple : relance téléphonique, vérifier le règlement."),
+    )
+    next_action_date = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={"invalid": _("Saisissez une date valide, par exemple 02/12/2026.")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("next_action_date") and not data.get("next_action"):
+            self.add_error("next_action", _("Dites quelle action est prévue à cette date."))
+        return data
+
+
+# The application sets « vérification coordonnées » itself, from the contact means.
+MANUAL_STATUSES = [
+    (value, label)
+    for value, label in Dossier.Status.choices
+    if value != Dossier.Status.CONTACT_CHECK
+]
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Statut"),
+        choices=MANUAL_STATUSES,
+        error_messages={"invalid_choice": _("Choisissez un statut dans la liste.")},
+    )
+    reason = forms.CharField(label=_("Motif"), max_length=300, required=False)

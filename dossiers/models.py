@@ -61,7 +61,10 @@ class Dossier(models.Model):
         verbose_name = _("dossier")
         verbose_name_plural = _("dossiers")
         ordering = ["reference"]
-        permissions = [("reassign_dossier", _("Peut réaffecter un dossier"))]
+        permissions = [
+            ("reassign_dossier", _("Peut réaffecter un dossier")),
+            ("follow_up_dossier", _("Peut changer le statut et la prochaine action d'un dossier")),
+        ]
         indexes = [
             models.Index(fields=["-outstanding", "reference"], name="dossier_outstanding_idx"),
             models.Index(fields=["oldest_due_date", "reference"], name="dossier_age_idx"),

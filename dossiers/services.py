@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -92,6 +93,33 @@ def dossier_set_status(*, dossier: Dossier, status: str, user=None, reason: str 
         actor=user,
         message=message,
         data={"status": status},
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_plan_next_action(
+    *, dossier: Dossier, label: str, date: datetime.date | None, user
+) -> Dossier:
+    """Say what to do next on a file, and when."""
+    dossier = dossier_lock(dossier_id=dossier.pk)
+    if dossier.next_action == label and dossier.next_action_date == date:
+        return dossier
+    dossier.next_action, dossier.next_action_date = label, date
+    dossier.save(update_fields=["next_action", "next_action_date", "updated_at"])
+    if label or date:
+        message = _("Prochaine action : %(label)s%(when)s.") % {
+            "label": label or _("(sans libellé)"),
+            "when": _(" le %(date)s") % {"date": date.strftime("%d/%m/%Y")} if date else "",
+        }
+    else:
+        message = _("Prochaine action effacée.")
+    journal_record(
+        dossier=dossier,
+        action=Action.NEXT_ACTION,
+        actor=user,
+        message=message,
+        data={"label": label, "date": date.isoformat() if date else None},
     )
     return dossier
 

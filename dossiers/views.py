@@ -16,10 +16,11 @@ from pieces.selectors import dossier_pieces
 from recouvrement.access import can_view_dossiers, dossier_for_user
 
 from . import selectors, services
-from .forms import DossierFilterForm, NoteForm, ReassignForm
+from .forms import DossierFilterForm, NextActionForm, NoteForm, ReassignForm, StatusForm
 from .models import Dossier
 
 SHOW_INVALID_SESSION_KEY = "show_invalid_contacts"
+FOLLOW_UP_PERMISSION = "dossiers.follow_up_dossier"
 PAGE_SIZE = 50
 TABS = {"notes", "pieces", "journal"}
 
@@ -82,6 +83,7 @@ def dossier_detail_context(request, dossier: Dossier) -> dict:
         "journal": list(selectors.dossier_journal(dossier=dossier)),
         "reassign_form": ReassignForm(initial={"assigned_to": dossier.assigned_to_id}),
         "can_reassign": request.user.has_perm("dossiers.reassign_dossier"),
+        "can_follow_up": request.user.has_perm(FOLLOW_UP_PERMISSION),
     }
 
 
@@ -139,3 +141,46 @@ def note_create_view(request, pk: int):
     context = dossier_detail_context(request, dossier)
     context.update({"note_form": form, "tab": "notes"})
     return render(request, "dossiers/detail.html", context)
+
+
+def dossier_next_action_view(request, pk: int):
+    """« Planifier la prochaine action »: what to do next on the file, and when."""
+    dossier = dossier_for_user(request, pk, perm=FOLLOW_UP_PERMISSION)
+    if request.method == "POST":
+        form = NextActionForm(request.POST)
+        if form.is_valid():
+            services.dossier_plan_next_action(
+                dossier=dossier,
+                label=form.cleaned_data["next_action"],
+                date=form.cleaned_data["next_action_date"],
+                user=request.user,
+            )
+            messages.success(request, _("Prochaine action enregistrée."))
+            return redirect("dossiers:detail", pk=dossier.pk)
+    else:
+        form = NextActionForm(
+            initial={
+                "next_action": dossier.next_action,
+                "next_action_date": dossier.next_action_date,
+            }
+        )
+    return render(request, "dossiers/next_action.html", {"dossier": dossier, "form": form})
+
+
+def dossier_status_view(request, pk: int):
+    """« Changer le statut » of the file, with an optional reason for the journal."""
+    dossier = dossier_for_user(request, pk, perm=FOLLOW_UP_PERMISSION)
+    if request.method == "POST":
+        form = StatusForm(request.POST)
+        if form.is_valid():
+            services.dossier_set_status(
+                dossier=dossier,
+                status=form.cleaned_data["status"],
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, _("Statut du dossier enregistré."))
+            return redirect("dossiers:detail", pk=dossier.pk)
+    else:
+        form = StatusForm(initial={"status": dossier.status})
+    return render(request, "dossiers/status.html", {"dossier": dossier, "form": form})

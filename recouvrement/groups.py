@@ -13,6 +13,7 @@ AGENT_PERMISSIONS: dict[str, list[str]] = {
     "dossiers": [
         "view_dossier",
         "reassign_dossier",
+        "follow_up_dossier",
         "view_receivable",
         "view_note",
         "add_note",
