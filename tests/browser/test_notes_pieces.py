@@ -22,16 +22,35 @@ pytestmark = [
 
 @pytest.fixture(autouse=True)
 def _migration_data(transactional_db):
-    """Groups and forbidden terms come from data migrations, which a flush by an
-    earlier transactional test removes: put back what these journeys need."""
+    """Content types, permissions, groups and forbidden terms come from migrations,
+    which a flush by an earlier transactional test removes. Put back what these
+    journeys need, from the models themselves, whatever state an earlier test left
+    the app registry in."""
+    from django.apps import apps
     from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
 
     from dossiers.models import ForbiddenTerm
     from recouvrement.groups import GROUPS
 
-    for name, wanted in GROUPS.items():
+    ContentType.objects.clear_cache()
+    for model in apps.get_models():
+        opts = model._meta
+        content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+        wanted = [(f"{action}_{opts.model_name}", action) for action in opts.default_permissions]
+        for codename, action in wanted:
+            Permission.objects.get_or_create(
+                content_type=content_type,
+                codename=codename,
+                defaults={"name": f"Can {action} {opts.verbose_name_raw}"[:255]},
+            )
+        for codename, name in opts.permissions:
+            Permission.objects.get_or_create(
+                content_type=content_type, codename=codename, defaults={"name": str(name)[:255]}
+            )
+    for name, grants in GROUPS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codenames in wanted.items():
+        for app_label, codenames in grants.items():
             group.permissions.add(
                 *Permission.objects.filter(
                     content_type__app_label=app_label, codename__in=codenames
