@@ -244,12 +244,12 @@ class DossierImporter(Importer):
             )
         if new:
             insert_objects(Dossier, new, DOSSIER_FIELDS, returning=True)
+            # The same message and data for every created file (the data is encoded once).
+            message = f"Dossier créé par import ({self.source_name})."
+            data = {"import": self.source_name}
             journal.extend(
                 import_journal_entry(
-                    dossier_id=d.pk,
-                    action=Action.DOSSIER_CREATED,
-                    message=f"Dossier créé par import ({self.source_name}).",
-                    data={"import": self.source_name},
+                    dossier_id=d.pk, action=Action.DOSSIER_CREATED, message=message, data=data
                 )
                 for d in new
             )

@@ -15,6 +15,7 @@ per 500 rows, which SQLite (≥ 3.33) and PostgreSQL both understand.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,7 +46,16 @@ def _adapter(field):
         # a str goes as it is, anything else through the field (parse, format).
         return lambda v: v if isinstance(v, str) else field.get_db_prep_save(v, connection)
     if kind == "JSONField":
-        return lambda v: field.get_db_prep_save(v, connection)
+        # Importers share one dict among rows that say the same thing: encoded once
+        # (by identity, within one statement's rows, which nothing mutates meanwhile).
+        last: list = [None, None]
+
+        def adapt_json(value):
+            if value is None or value is not last[0]:
+                last[:] = [value, field.get_db_prep_save(value, connection)]
+            return last[1]
+
+        return adapt_json
     return None
 
 
@@ -57,7 +67,7 @@ def _defaults(model) -> tuple[dict, list]:
     if model not in _DEFAULTS:
         constant, dynamic = {}, []
         for field in model._meta.concrete_fields:
-            if callable(field.default):
+            if field.has_default() and callable(field.default):
                 dynamic.append(field)
             else:
                 constant[field.attname] = field.get_default()
@@ -78,7 +88,8 @@ def new_instance(model, **values):
     state = obj.__dict__
     state.update(constant)
     for field in dynamic:
-        state[field.attname] = field.get_default()
+        if field.attname not in values:
+            state[field.attname] = field.get_default()
     state.update(values)
     return obj
 
@@ -149,7 +160,10 @@ def insert_objects(
     width = len(columns)
     limit = connection.features.max_query_params or 65_535
     per_statement = max(1, min(1000, limit // width))
-    placeholder = "(" + ", ".join(["%s"] * width) + ")"
+    # On SQLite the statement goes straight to sqlite3 with its own « ? » markers:
+    # Django's wrapper would rewrite every « %s » of a 1,000-row statement by regex.
+    sqlite = connection.vendor == "sqlite"
+    placeholder = "(" + ", ".join(["?" if sqlite else "%s"] * width) + ")"
     # Only quoted model table and column names go into the SQL; values are parameters.
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES "  # noqa: S608
     tail = f" RETURNING {quote(meta.pk.column)}" if returning else ""
@@ -163,7 +177,12 @@ def insert_objects(
                     value = getattr(obj, attname)
                     params.append(adapt(value) if adapt is not None else value)
                 params.extend(constants)
-            cursor.execute(head + ", ".join([placeholder] * len(chunk)) + tail, params)
+            sql = head + ", ".join([placeholder] * len(chunk)) + tail
+            if sqlite:
+                with connection.wrap_database_errors:
+                    sqlite3.Cursor.execute(cursor.cursor, sql, params)
+            else:
+                cursor.execute(sql, params)
             if returning:
                 for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
                     obj.pk = pk
