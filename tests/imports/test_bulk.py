@@ -1,0 +1,61 @@
+"""The bulk writers under the import commands (multi-row INSERT on SQLite, COPY on
+PostgreSQL, UPDATE … FROM VALUES): what they write, and that a constraint still
+refuses bad rows with Django's own exception."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dossiers.models import Dossier
+from recouvrement.importing.bulk import insert_objects, new_instance, update_objects
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = ("reference", "name", "kind", "status", "created_at", "updated_at")
+
+
+def new_dossier(reference: str) -> Dossier:
+    now = timezone.now()
+    return new_instance(
+        Dossier,
+        reference=reference,
+        name=f"Client {reference}",
+        kind=Dossier.Kind.INDIVIDUAL,
+        status=Dossier.Status.IN_PROGRESS,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def test_insert_gives_the_new_keys_and_writes_the_rows():
+    dossiers = [new_dossier(f"B-{i}") for i in range(3)]
+    insert_objects(Dossier, dossiers, FIELDS, returning=True)
+    stored = dict(Dossier.objects.values_list("pk", "reference"))
+    assert stored == {d.pk: d.reference for d in dossiers}
+    # Fields not given get their model default.
+    assert set(Dossier.objects.values_list("siren", flat=True)) == {""}
+
+
+def test_a_constraint_violation_is_djangos_integrity_error_and_writes_nothing():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_objects(Dossier, [new_dossier("B-1"), new_dossier("B-1")], FIELDS, returning=True)
+    assert not Dossier.objects.exists()
+
+
+def test_update_writes_only_the_given_columns_nulls_included():
+    first = factories.DossierFactory(name="Avant", oldest_due_date=datetime.date(2026, 1, 5))
+    second = factories.DossierFactory(name="Avant aussi")
+    first.name, first.oldest_due_date = "Après", None
+    second.name, second.oldest_due_date = "Après aussi", datetime.date(2026, 3, 1)
+    second.status = Dossier.Status.CLOSED  # not in the columns: not written
+    update_objects(Dossier, [first, second], ["name", "oldest_due_date"])
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.name, first.oldest_due_date) == ("Après", None)
+    assert (second.name, second.oldest_due_date) == ("Après aussi", datetime.date(2026, 3, 1))
+    assert second.status == Dossier.Status.IN_PROGRESS
