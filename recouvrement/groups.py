@@ -77,9 +77,14 @@ def groups_sync(apps, schema_editor=None) -> None:
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
+        # create_permissions skips apps without a models module, which historical
+        # app configs never have. Restore the previous value, not None: called with
+        # the live registry (tests do), None would hide every app from serialization
+        # and from later create_permissions calls.
+        previous = getattr(app_config, "models_module", None)
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = previous
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
