@@ -423,13 +423,17 @@ class ReceivableImporter(Importer):
         if not valid:
             return
         ids = sorted({d for d, _ in valid})
-        numbers = sorted({r.number for _, r in valid})
+        wanted = {(d, r.number) for d, r in valid}
         existing: dict[tuple[int, str], Receivable] = {}
+        # By file only: « dossier IN (…) AND number IN (…) » makes SQLite probe the
+        # index for every (file, number) pair, a million probes for a batch.
         for chunk in chunked(ids, 500):
-            for receivable in Receivable.objects.filter(
-                dossier_id__in=chunk, number__in=numbers
-            ).only("id", "dossier_id", "number", *RECEIVABLE_FIELDS):
-                existing[(receivable.dossier_id, receivable.number)] = receivable
+            for receivable in Receivable.objects.filter(dossier_id__in=chunk).only(
+                "id", "dossier_id", "number", *RECEIVABLE_FIELDS
+            ):
+                key = (receivable.dossier_id, receivable.number)
+                if key in wanted:
+                    existing[key] = receivable
         new: list[Receivable] = []
         changed: list[Receivable] = []
         for dossier_id, row in valid:
