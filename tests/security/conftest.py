@@ -45,6 +45,7 @@ def file_objects(dossier, owner) -> FileObjects:
         uploaded_by=owner,
     )
     piece.file.save("releve.txt", ContentFile(b"hello"), save=False)
+    piece.thumbnail.save("vignette.png", ContentFile(_png()), save=False)
     piece.save()
     template = None
     MessageTemplate = _model("contacts.MessageTemplate")
@@ -59,6 +60,16 @@ def file_objects(dossier, owner) -> FileObjects:
         template=template,
         evidence=evidence,
     )
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def _make_template(MessageTemplate):

@@ -95,7 +95,9 @@ def test_stranger_gets_404_on_every_file_page_and_owner_does_not(
         assert 404 in statuses.values(), f"{route}: the stranger never got 404"
         # The same URL is real for an agent: the 404 above came from the access check.
         method = "get" if statuses["get"] == 404 else "post"
-        status = getattr(owner_client, method)(url).status_code
+        response = getattr(owner_client, method)(url)
+        response.close()  # downloads stream an open file
+        status = response.status_code
         assert status != 404, f"{route}: {url} is 404 for its own agent too, fix the kwargs"
 
 
@@ -151,6 +153,7 @@ def _owner_pages(client, route_kwargs) -> list[tuple[str, str]]:
         response = client.get(url)
         if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
             pages.append((url, response.content.decode()))
+        response.close()  # downloads are streamed from an open file
     detail = reverse("dossiers:detail", kwargs={"pk": route_kwargs.objects.dossier.pk})
     for tab in ("notes", "pieces", "journal"):
         url = f"{detail}?onglet={tab}"
