@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.test import Client
 
 from contacts.models import ContactPoint, Evidence
@@ -85,7 +86,8 @@ def _make_template(MessageTemplate):
         elif isinstance(f, models.CharField | models.TextField):
             values[f.name] = f"Modèle {f.name}"
     try:
-        return MessageTemplate.objects.create(**values)
+        with transaction.atomic():
+            return MessageTemplate.objects.create(**values)
     except Exception:  # noqa: BLE001 - a model we don't own; the tests then skip its URLs
         return None
 

@@ -139,3 +139,13 @@ def page_forms(html: str, page_url: str) -> list[Form]:
 def local_path(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def finish(response) -> None:
+    """Close a streamed download the way the test client means it to be closed.
+
+    Consuming ``streaming_content`` closes the file with the client's own guard; a
+    bare ``response.close()`` would fire ``request_finished`` and close the test's
+    database connection (PostgreSQL)."""
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)

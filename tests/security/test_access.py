@@ -20,7 +20,7 @@ from pieces.models import Piece
 from recouvrement.groups import AGENT_GROUP
 
 from .conftest import client_for
-from .htmlforms import local_path, page_forms
+from .htmlforms import finish, local_path, page_forms
 from .urlwalk import PUBLIC_ROUTE_NAMES, UnknownArgument, app_routes, dummy_url, project_routes
 
 LOGIN_PATH = "/connexion/"
@@ -96,7 +96,7 @@ def test_stranger_gets_404_on_every_file_page_and_owner_does_not(
         # The same URL is real for an agent: the 404 above came from the access check.
         method = "get" if statuses["get"] == 404 else "post"
         response = getattr(owner_client, method)(url)
-        response.close()  # downloads stream an open file
+        finish(response)  # downloads stream an open file
         status = response.status_code
         assert status != 404, f"{route}: {url} is 404 for its own agent too, fix the kwargs"
 
@@ -153,7 +153,7 @@ def _owner_pages(client, route_kwargs) -> list[tuple[str, str]]:
         response = client.get(url)
         if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
             pages.append((url, response.content.decode()))
-        response.close()  # downloads are streamed from an open file
+        finish(response)  # downloads are streamed from an open file
     detail = reverse("dossiers:detail", kwargs={"pk": route_kwargs.objects.dossier.pk})
     for tab in ("notes", "pieces", "journal"):
         url = f"{detail}?onglet={tab}"

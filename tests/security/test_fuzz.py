@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .conftest import client_for
-from .htmlforms import Form, local_path, page_forms
+from .htmlforms import Form, finish, local_path, page_forms
 from .test_access import _owner_pages
 
 # Per form; raise it for a longer hunt: FUZZ_EXAMPLES=500 pytest tests/security/test_fuzz.py
@@ -93,7 +93,7 @@ def _fuzz_form(client: Client, form: Form, existing: dict[str, object]) -> None:
             response = client.post(url, payload, headers=headers)
         else:
             response = client.get(url, payload, headers=headers)
-        response.close()  # a download form streams an open file
+        finish(response)  # a download form streams an open file
         assert response.status_code < 500, (form, payload)
 
     run()
@@ -143,7 +143,7 @@ def test_random_query_strings_on_every_page_never_give_a_500(route_kwargs, owner
     @given(url=st.sampled_from(sorted(set(urls))), params=st.dictionaries(keys, values))
     def run(url, params):
         response = client.get(url, params)
-        response.close()
+        finish(response)
         assert response.status_code < 500, (url, params)
 
     run()
