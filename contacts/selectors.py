@@ -8,6 +8,10 @@ from dossiers.models import Dossier
 
 from .models import Contact, ContactPoint
 
+# The agent's choice of « Afficher contacts invalides », kept in the session so that
+# it survives a reload and follows them from file to file.
+SHOW_INVALID_SESSION_KEY = "show_invalid_contacts"
+
 
 def contact_points_queryset(*, show_invalid: bool) -> QuerySet[ContactPoint]:
     # Phones first, then e-mails, then postal addresses, as on the design.

@@ -14,13 +14,12 @@ from django.views.decorators.http import require_POST
 
 from dossiers.forms import ReassignForm
 from dossiers.models import Dossier
-from dossiers.views import SHOW_INVALID_SESSION_KEY
 from recouvrement.access import dossier_for_user
 
 from . import services
 from .forms import POINT_FORMS, ContactForm, new_contact_point_forms
 from .models import Contact, ContactPoint
-from .selectors import contact_block
+from .selectors import SHOW_INVALID_SESSION_KEY, contact_block
 
 BLOCK_PARTIAL = "contacts/_block.html#contact-block"
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from contacts.selectors import contact_block
+from contacts.views import contact_block_context
 from pieces.selectors import dossier_pieces
 from recouvrement.access import can_view_dossiers, dossier_for_user
 
@@ -19,7 +19,6 @@ from . import selectors, services
 from .forms import DossierFilterForm, NextActionForm, NoteForm, ReassignForm, StatusForm
 from .models import Dossier
 
-SHOW_INVALID_SESSION_KEY = "show_invalid_contacts"
 FOLLOW_UP_PERMISSION = "dossiers.follow_up_dossier"
 PAGE_SIZE = 50
 TABS = {"notes", "pieces", "journal"}
@@ -66,23 +65,18 @@ def dossier_list_view(request):
 
 
 def dossier_detail_context(request, dossier: Dossier) -> dict:
-    show_invalid = bool(request.session.get(SHOW_INVALID_SESSION_KEY, False))
     receivables = list(dossier.receivables.order_by("due_date", "number"))
     today = timezone.localdate()
     notes = list(selectors.dossier_notes(dossier=dossier))
     pieces = list(dossier_pieces(dossier=dossier))
     return {
-        "dossier": dossier,
+        **contact_block_context(request, dossier),
         "receivables": receivables,
         "overdue_count": sum(1 for r in receivables if r.balance > 0 and r.due_date < today),
         "today": today,
-        "contacts": contact_block(dossier=dossier, show_invalid=show_invalid),
-        "show_invalid": show_invalid,
         "notes": notes,
         "pieces": pieces,
         "journal": list(selectors.dossier_journal(dossier=dossier)),
-        "reassign_form": ReassignForm(initial={"assigned_to": dossier.assigned_to_id}),
-        "can_reassign": request.user.has_perm("dossiers.reassign_dossier"),
         "can_follow_up": request.user.has_perm(FOLLOW_UP_PERMISSION),
     }
 

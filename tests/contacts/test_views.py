@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Contact, ContactPoint
+from contacts.selectors import SHOW_INVALID_SESSION_KEY
 from dossiers.models import Dossier, JournalEntry
-from dossiers.views import SHOW_INVALID_SESSION_KEY
 from tests import factories
 
 pytestmark = pytest.mark.django_db
