@@ -102,6 +102,18 @@ def test_stranger_gets_404_on_every_file_page_and_owner_does_not(
 
 
 @pytest.mark.django_db
+def test_refusals_are_explained_in_french(dossier, stranger, reader, colleague):
+    response = client_for(stranger).get(reverse("dossiers:detail", kwargs={"pk": dossier.pk}))
+    assert response.status_code == 404
+    assert "Cette page n'existe pas, ou vous n'y avez pas accès." in response.content.decode()
+    response = client_for(reader).post(
+        reverse("dossiers:reassign", kwargs={"pk": dossier.pk}), {"assigned_to": colleague.pk}
+    )
+    assert response.status_code == 403
+    assert "Vos droits ne permettent pas cette action." in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_stranger_gets_404_on_the_lists(stranger):
     client = client_for(stranger)
     for route in app_routes():
@@ -256,8 +268,16 @@ def test_every_post_requires_the_csrf_token(owner):
         url = dummy_url(route)
         for client in (signed_in, anonymous):
             response = client.post(url, {"x": "1"})
-            assert response.status_code == 403 and b"CSRF" in response.content, (
+            assert response.status_code == 403 and "jeton CSRF" in response.content.decode(), (
                 f"POST {url} ({route}) without a CSRF token: {response.status_code}"
             )
             checked += 1
     assert checked > 40
+
+
+def test_the_server_error_page_renders_on_its_own(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Une erreur est survenue" in response.content.decode()
