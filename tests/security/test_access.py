@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from contacts.models import ContactPoint
-from dossiers.models import JournalEntry, Note
+from dossiers.models import Dossier, JournalEntry, Note
 from pieces.models import Piece
 from recouvrement.groups import AGENT_GROUP
 
@@ -126,6 +126,7 @@ def _state() -> tuple:
     """What a write would change: the journal and every object a file holds."""
     return (
         JournalEntry.objects.count(),
+        sorted(Dossier.objects.values_list("pk", "assigned_to_id", "status", "next_action")),
         Note.objects.count(),
         Piece.objects.count(),
         sorted(ContactPoint.objects.values_list("pk", "status", "is_default")),
