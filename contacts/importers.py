@@ -296,6 +296,7 @@ class ContactRow:
 
 class ContactImporter(_ContactRulesMixin, Importer):
     label = "moyens de contact"
+    analyze_tables = (Contact._meta.db_table, ContactPoint._meta.db_table)
     journal_title = "Import de contacts"
     columns = (
         "reference_dossier",

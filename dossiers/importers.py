@@ -313,6 +313,7 @@ RECEIVABLE_COLUMNS = {
 
 class ReceivableImporter(Importer):
     label = "créances"
+    analyze_tables = (Receivable._meta.db_table,)
     columns = ("reference_dossier", "numero", "date_emission", "date_echeance", "montant", "solde")
     required_columns = ("reference_dossier", "numero")
     aliases = {

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dossiers.models import Dossier
+from recouvrement.importing.base import KeyLines
 from recouvrement.importing.bulk import insert_objects, new_instance, update_objects
 from tests import factories
 
@@ -59,3 +60,13 @@ def test_update_writes_only_the_given_columns_nulls_included():
     assert (first.name, first.oldest_due_date) == ("Après", None)
     assert (second.name, second.oldest_due_date) == ("Après aussi", datetime.date(2026, 3, 1))
     assert second.status == Dossier.Status.IN_PROGRESS
+
+
+def test_key_table_finds_every_duplicate_with_its_first_line_through_growth():
+    seen = KeyLines(size=8)
+    keys = [hash(("D-1", f"F{i}")) for i in range(20_000)] + [0, 7, 7 + 8, -5]
+    for line, key in enumerate(keys, start=2):
+        assert seen.first_line(key, line) == 0
+    assert len(seen) == len(keys)
+    for line, key in enumerate(keys, start=2):
+        assert seen.first_line(key, 99_999) == line
