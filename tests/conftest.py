@@ -22,6 +22,7 @@ def _test_settings(settings, tmp_path):
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SMS_FILE_DIR = tmp_path / "sms"  # never the real outbox under var/
 
 
 @pytest.fixture
