@@ -20,6 +20,9 @@ SORTS = {
 }
 
 
+SEARCH_SMALL_RESULT = 2000
+
+
 def _contact_point_model():
     # dossiers does not import contacts: reach the model through the reverse relation.
     return Dossier._meta.get_field("contact_points").related_model
@@ -77,6 +80,12 @@ def dossier_list(*, user, params: DossierListParams) -> QuerySet[Dossier]:
         queryset = queryset.filter(status=params.status)
     if params.query:
         queryset = queryset.filter(search_q(params.query))
+        # A search usually matches a few files. Sorted and limited, PostgreSQL would
+        # rather walk the sort index and test a million rows than read the search
+        # indexes and sort the handful: give it the handful by key instead.
+        ids = list(queryset.values_list("pk", flat=True)[: SEARCH_SMALL_RESULT + 1])
+        if len(ids) <= SEARCH_SMALL_RESULT:
+            queryset = Dossier.objects.select_related("assigned_to").filter(pk__in=ids)
     return queryset.order_by(*SORTS.get(params.sort, SORTS["encours"]))
 
 

@@ -189,9 +189,29 @@ class TestList:
         for i in range(60):
             dossier = factories.DossierFactory(reference=f"Q-{i:03d}", assigned_to=owner)
             factories.ContactPointFactory(contact=factories.ContactFactory(dossier=dossier))
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(11):
             response = owner_client.get(list_url(vue="tous", q="Q-"))
         assert response.status_code == 200
+
+    @pytest.mark.parametrize("small_result", [1000, 5])
+    def test_search_results_sorted_whether_few_or_many(
+        self, owner_client, owner, monkeypatch, small_result
+    ):
+        from dossiers import selectors
+
+        monkeypatch.setattr(selectors, "SEARCH_SMALL_RESULT", small_result)
+        for i in range(12):
+            dossier = factories.DossierFactory(
+                reference=f"S-{i:02d}", name="Garage Morel", assigned_to=owner
+            )
+            factories.ReceivableFactory(
+                dossier=dossier, amount=Decimal(10 * (i + 1)), balance=Decimal(10 * (i + 1))
+            )
+        factories.DossierFactory(reference="OTHER", name="Pharmacie", assigned_to=owner)
+        page = owner_client.get(list_url(vue="tous", q="morel")).content.decode()
+        assert "OTHER" not in page
+        positions = [page.index(f"S-{i:02d}") for i in range(11, -1, -1)]
+        assert positions == sorted(positions)  # biggest outstanding first
 
 
 def build_big_file(dossier, author):
