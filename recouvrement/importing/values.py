@@ -25,6 +25,8 @@ FALSE_WORDS = {"non", "n", "0", "faux", "false", "no"}
 
 def text(value: Any) -> str:
     """A cell as stripped text (XLSX numbers that are identifiers lose their ``.0``)."""
+    if type(value) is str:  # CSV cells: the common case first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
