@@ -26,7 +26,7 @@ from dossiers.importers import (
 from dossiers.models import Dossier, JournalEntry
 from dossiers.objectivity import active_terms, forbidden_terms_found
 from recouvrement.importing.base import Importer
-from recouvrement.importing.bulk import insert_objects, new_instance, update_objects
+from recouvrement.importing.bulk import among, insert_objects, new_instance, update_objects
 from recouvrement.importing.reader import header_key
 from recouvrement.importing.values import parse_bool, parse_datetime, text
 
@@ -143,7 +143,7 @@ def lock_dossiers(dossier_ids) -> None:
     if connection.vendor == "postgresql" and dossier_ids:
         for chunk in chunked(sorted(dossier_ids), 5000):
             list(
-                Dossier.objects.filter(pk__in=chunk)
+                Dossier.objects.filter(among(Dossier, "id", chunk))
                 .order_by("pk")
                 .select_for_update()
                 .values_list("pk", flat=True)
@@ -167,7 +167,9 @@ def default_rule_enforce_bulk(dossier_ids: list[int]) -> dict[int, list[str]]:
         return said
     # Plain tuples first (no instance, no phone parsing), instances only for the chosen.
     valid = (
-        ContactPoint.objects.filter(dossier_id__in=dossier_ids, status=Status.VALID)
+        ContactPoint.objects.filter(
+            among(ContactPoint, "dossier_id", dossier_ids), status=Status.VALID
+        )
         .order_by("dossier_id", "kind", "-validated_at", "-id")
         .values_list("id", "dossier_id", "kind", "is_default")
     )
@@ -204,7 +206,7 @@ def dossier_contact_status_refresh_bulk(dossier_ids: list[int]) -> dict[int, str
     if not dossier_ids:
         return said
     usable = ContactPoint.objects.filter(dossier_id=OuterRef("pk")).exclude(status=Status.INVALID)
-    files = Dossier.objects.filter(pk__in=dossier_ids)
+    files = Dossier.objects.filter(among(Dossier, "id", dossier_ids))
     to_check = list(
         files.filter(status__in=AUTO_CHECK_FROM).exclude(Exists(usable)).values_list("pk", "status")
     )
@@ -252,7 +254,7 @@ class _ContactRulesMixin:
 
     def finish(self) -> None:
         ids = list(self.per_dossier)
-        for chunk in chunked(ids, 500):
+        for chunk in chunked(ids, 2000):
             defaults = default_rule_enforce_bulk(chunk)
             statuses = dossier_contact_status_refresh_bulk(chunk)
             entries = []
@@ -554,7 +556,9 @@ class ContactImporter(_ContactRulesMixin, Importer):
         contacts: dict[tuple[int, str], Contact] = {}
         keys = sorted({r.key for _, r in rows})
         for chunk in chunked(sorted({d for d, _ in rows}), 500):
-            for contact in Contact.objects.filter(dossier_id__in=chunk, external_key__in=keys):
+            for contact in Contact.objects.filter(
+                among(Contact, "dossier_id", chunk), among(Contact, "external_key", keys)
+            ):
                 contacts[(contact.dossier_id, contact.external_key)] = contact
         new_contacts: dict[tuple[int, str], Contact] = {}
         changed_contacts: dict[int, Contact] = {}
@@ -608,7 +612,9 @@ class ContactImporter(_ContactRulesMixin, Importer):
         ]
         points: dict[tuple[int, str, str], ContactPoint] = {}
         for chunk in chunked(existing_ids, 900):
-            for point in ContactPoint.objects.filter(contact_id__in=chunk).only(*POINT_FIELDS):
+            for point in ContactPoint.objects.filter(among(ContactPoint, "contact_id", chunk)).only(
+                *POINT_FIELDS
+            ):
                 points[(point.contact_id, point.kind, point.value_key)] = point
         new_points: list[ContactPoint] = []
         changed_points: dict[int, ContactPoint] = {}

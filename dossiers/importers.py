@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from recouvrement.importing.base import Importer
-from recouvrement.importing.bulk import insert_objects, new_instance, update_objects
+from recouvrement.importing.bulk import among, insert_objects, new_instance, update_objects
 from recouvrement.importing.reader import header_key
 from recouvrement.importing.values import parse_amount, parse_date, text
 
@@ -47,7 +47,11 @@ def dossier_ids_by_reference(references: set[str]) -> dict[str, int]:
     """One query per 900 references (SQLite's variable limit stays far away)."""
     found: dict[str, int] = {}
     for chunk in chunked(sorted(references)):
-        found.update(Dossier.objects.filter(reference__in=chunk).values_list("reference", "id"))
+        found.update(
+            Dossier.objects.filter(among(Dossier, "reference", chunk)).values_list(
+                "reference", "id"
+            )
+        )
     return found
 
 
@@ -196,7 +200,7 @@ class DossierImporter(Importer):
         existing = {
             d.reference: d
             for chunk in chunked([r.reference for r in records])
-            for d in Dossier.objects.filter(reference__in=chunk).only(
+            for d in Dossier.objects.filter(among(Dossier, "reference", chunk)).only(
                 "id", "reference", "name", "kind", "siren", "assigned_to_id", "status"
             )
         }
@@ -450,9 +454,9 @@ class ReceivableImporter(Importer):
         # By file only: « dossier IN (…) AND number IN (…) » makes SQLite probe the
         # index for every (file, number) pair, a million probes for a batch.
         for chunk in chunked(ids, 500):
-            for receivable in Receivable.objects.filter(dossier_id__in=chunk).only(
-                "id", "dossier_id", "number", *RECEIVABLE_FIELDS
-            ):
+            for receivable in Receivable.objects.filter(
+                among(Receivable, "dossier_id", chunk)
+            ).only("id", "dossier_id", "number", *RECEIVABLE_FIELDS):
                 key = (receivable.dossier_id, receivable.number)
                 if key in wanted:
                     existing[key] = receivable

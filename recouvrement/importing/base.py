@@ -291,10 +291,13 @@ def run_import(
                             "(séparateur ou guillemets mal placés ?).",
                         )
                         continue
-                    row = {
-                        name: (values[index] if index < len(values) else "")
-                        for index, name in mapping
-                    }
+                    if len(values) >= width:
+                        row = {name: values[index] for index, name in mapping}
+                    else:
+                        row = {
+                            name: (values[index] if index < len(values) else "")
+                            for index, name in mapping
+                        }
                     importer.line = line
                     record = importer.parse_row(line, row)
                     if record is not None:

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from django.db import connection
+from django.db.models import BooleanField, Q
 from django.db.models.base import ModelState
+from django.db.models.expressions import RawSQL
 
 
 def _adapter(field):
@@ -201,7 +204,10 @@ def _copy_objects(model, objects: Sequence[Any], fields: Sequence[str], *, retur
         f for f in meta.concrete_fields if not f.primary_key and f.attname not in given_names
     ]
     constants = [f.get_db_prep_save(f.get_default(), connection) for f in constant_fields]
-    pairs = [(f.attname, _adapter(f)) for f in given]
+    adapters = [(index, adapt) for index, f in enumerate(given) if (adapt := _adapter(f))]
+    # One C call reads the row's attributes; only adapted columns go through Python.
+    read = attrgetter(*[f.attname for f in given]) if given else (lambda obj: ())
+    single = len(given) == 1
     columns = [f.column for f in given] + [f.column for f in constant_fields]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
@@ -219,10 +225,29 @@ def _copy_objects(model, objects: Sequence[Any], fields: Sequence[str], *, retur
         sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"  # noqa: S608
         # Errors of the COPY come as Django's (IntegrityError…), like those of execute().
         with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+            write_row = copy.write_row
             for obj in objects:
-                row = [obj.pk] if returning else []
-                for attname, adapt in pairs:
-                    value = getattr(obj, attname)
-                    row.append(adapt(value) if adapt is not None else value)
-                row.extend(constants)
-                copy.write_row(row)
+                values = read(obj)
+                row = [values] if single else list(values)
+                for index, adapt in adapters:
+                    row[index] = adapt(row[index])
+                if returning:
+                    row.insert(0, obj.pk)
+                if constants:
+                    row.extend(constants)
+                write_row(row)
+
+
+def among(model, name: str, values) -> Q | RawSQL:
+    """A filter ``name IN values``. On PostgreSQL one array parameter
+    (``= ANY(%s::type[])``): Django would prepare, and psycopg split the statement
+    around, one placeholder per value, thousands per batch."""
+    values = list(values)
+    if connection.vendor != "postgresql":
+        return Q(**{f"{name}__in": values})
+    field = model._meta.get_field(name)
+    quote = connection.ops.quote_name
+    column = f"{quote(model._meta.db_table)}.{quote(field.column)}"
+    cast = field.cast_db_type(connection)
+    # Only a quoted model table and column name and the column type go into the SQL.
+    return RawSQL(f"{column} = ANY(%s::{cast}[])", (values,), output_field=BooleanField())  # noqa: S611

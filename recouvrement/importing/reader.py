@@ -175,7 +175,7 @@ class CsvSource(RowSource):
             for values in reader:
                 start = line + 1
                 line = reader.line_num + 1
-                if not values or all(not v.strip() for v in values):
+                if not values or (not values[0].strip() and not any(v.strip() for v in values)):
                     continue
                 yield start, values
         except UnicodeDecodeError as exc:
