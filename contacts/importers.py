@@ -26,7 +26,13 @@ from dossiers.importers import (
 from dossiers.models import Dossier, JournalEntry
 from dossiers.objectivity import active_terms, forbidden_terms_found
 from recouvrement.importing.base import Importer
-from recouvrement.importing.bulk import among, insert_objects, new_instance, update_objects
+from recouvrement.importing.bulk import (
+    among,
+    insert_objects,
+    new_instance,
+    reserve_ids,
+    update_objects,
+)
 from recouvrement.importing.reader import header_key
 from recouvrement.importing.values import parse_bool, parse_datetime, text
 
@@ -710,10 +716,20 @@ class ContactImporter(_ContactRulesMixin, Importer):
                     point_fields.add("is_default")
         if changed_points:
             update_objects(ContactPoint, list(changed_points.values()), sorted(point_fields))
+        fresh: list[ContactPoint] = []
         if new_points:
-            insert_objects(ContactPoint, new_points, POINT_INSERT, returning=True)
+            fields = POINT_INSERT
+            if connection.vendor == "postgresql":
+                # The evidence keys of new qualified means are taken first, so that the
+                # means are written with their last_evidence at once (the foreign keys
+                # are checked at commit), not updated after.
+                fresh = [p for p in qualified if p.pk is None]
+                for point, pk in zip(fresh, reserve_ids(Evidence, len(fresh)), strict=True):
+                    point.last_evidence_id = pk
+                fields = (*POINT_INSERT, "last_evidence_id")
+            insert_objects(ContactPoint, new_points, fields, returning=True)
         if qualified:
-            self._record_import_evidence(qualified, now)
+            self._record_import_evidence(qualified, now, fresh)
 
     def _point_changes(self, point: ContactPoint, row: ContactRow, now) -> set[str]:
         changes: set[str] = set()
@@ -736,8 +752,12 @@ class ContactImporter(_ContactRulesMixin, Importer):
                 changes.add("is_default")
         return changes
 
-    def _record_import_evidence(self, points: list[ContactPoint], now) -> None:
-        """Why a means is in the state the file gave it: an « import » evidence."""
+    def _record_import_evidence(
+        self, points: list[ContactPoint], now, fresh: list[ContactPoint] = ()
+    ) -> None:
+        """Why a means is in the state the file gave it: an « import » evidence.
+        ``fresh``: those of ``points`` written already with the key of their evidence
+        (``last_evidence_id``, see ``reserve_ids``)."""
         evidences = [
             new_instance(
                 Evidence,
@@ -751,10 +771,21 @@ class ContactImporter(_ContactRulesMixin, Importer):
             )
             for point in points
         ]
-        insert_objects(Evidence, evidences, EVIDENCE_INSERT, returning=True)
+        given = {id(point) for point in fresh}
+        keyed: list[Evidence] = []
+        others: list[tuple[ContactPoint, Evidence]] = []
         for point, evidence in zip(points, evidences, strict=True):
-            point.last_evidence_id = evidence.pk
-        update_objects(ContactPoint, points, ["last_evidence"])
+            if id(point) in given:
+                evidence.pk = point.last_evidence_id
+                keyed.append(evidence)
+            else:
+                others.append((point, evidence))
+        insert_objects(Evidence, keyed, ("id", *EVIDENCE_INSERT))
+        if others:
+            insert_objects(Evidence, [e for _, e in others], EVIDENCE_INSERT, returning=True)
+            for point, evidence in others:
+                point.last_evidence_id = evidence.pk
+            update_objects(ContactPoint, [p for p, _ in others], ["last_evidence"])
 
 
 # --- Qualification events -----------------------------------------------------------------

@@ -306,7 +306,9 @@ def run_import(
                         importer.write_batch(batch)
                         batch = []
                         batches += 1
-                        if batches & (batches - 1) == 0:  # 1, 2, 4, 8… batches
+                        # After 1, 2, 4, 8, 16 batches: then the statistics say the
+                        # table is large, and the planner scales them to its size.
+                        if batches <= 16 and batches & (batches - 1) == 0:
                             analyze(importer.analyze_tables)
                         if bar is not None:
                             bar.update(source.progress() - bar.n)

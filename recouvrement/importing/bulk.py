@@ -193,6 +193,19 @@ def insert_objects(
                         obj._state.adding = False
 
 
+def reserve_ids(model, count: int) -> list[int]:
+    """PostgreSQL: ``count`` keys taken from the table's sequence (one query), for
+    rows inserted later with their key given."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
 def _copy_objects(model, objects: Sequence[Any], fields: Sequence[str], *, returning: bool) -> None:
     """PostgreSQL: ``COPY … FROM STDIN`` (no SQL text to build and parse for every
     row). With ``returning``, the keys are taken from the table's sequence first
@@ -212,11 +225,7 @@ def _copy_objects(model, objects: Sequence[Any], fields: Sequence[str], *, retur
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if returning:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [quote(meta.db_table), meta.pk.column, len(objects)],
-            )
-            for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            for obj, pk in zip(objects, reserve_ids(model, len(objects)), strict=True):
                 obj.pk = pk
                 if hasattr(obj, "_state"):
                     obj._state.adding = False
