@@ -48,9 +48,9 @@ def dossier_ids_by_reference(references: set[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for chunk in chunked(sorted(references)):
         found.update(
-            Dossier.objects.filter(among(Dossier, "reference", chunk)).values_list(
-                "reference", "id"
-            )
+            Dossier.objects.filter(among(Dossier, "reference", chunk))
+            .order_by()
+            .values_list("reference", "id")
         )
     return found
 
@@ -101,10 +101,11 @@ def refresh_totals(dossier_ids: list[int]) -> None:
         f"FROM (SELECT dossier_id, SUM(balance) AS total, "
         f"MIN(due_date) FILTER (WHERE balance > 0) AS oldest FROM {receivable} "
         f"WHERE dossier_id IN ({marks}) GROUP BY dossier_id) AS t "
-        f"WHERE {dossier}.id = t.dossier_id"
+        # The files by their key too: else the join may read the whole table.
+        f"WHERE {dossier}.id IN ({marks}) AND {dossier}.id = t.dossier_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, dossier_ids)
+        cursor.execute(sql, [*dossier_ids, *dossier_ids])
 
 
 # --- Files ----------------------------------------------------------------------------
@@ -507,10 +508,6 @@ class ReceivableImporter(Importer):
             insert_objects(Receivable, new, RECEIVABLE_INSERT)
         if changed:
             update_objects(Receivable, changed, list(RECEIVABLE_FIELDS))
-        if new or changed:
-            touched = sorted({r.dossier_id for r in new} | {r.dossier_id for r in changed})
-            for chunk in chunked(touched, 900):
-                refresh_totals(chunk)
         self.created += len(new)
         self.updated += len(changed)
 
@@ -521,6 +518,10 @@ class ReceivableImporter(Importer):
         counts[index] += 1
 
     def finish(self) -> None:
+        # The files' totals once, for every file this import touched (the counters
+        # name them): a file whose receivables span two batches is updated once.
+        for chunk in chunked(sorted(self.per_dossier), 4000):
+            refresh_totals(chunk)
         entries = []
         for dossier_id, (created, updated) in self.per_dossier.items():
             parts = []
