@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import phonenumbers
-from django.db.models import Count, F, Q, QuerySet
-from django.utils import timezone
+from django.db.models import F, Q, QuerySet, Sum
 
 from .models import Dossier, JournalEntry, Note
 
@@ -90,22 +90,19 @@ def dossier_list(*, user, params: DossierListParams) -> QuerySet[Dossier]:
 
 
 @dataclass
-class DossierHeader:
-    outstanding: object
-    overdue_count: int
-    days_overdue: int | None
+class OutstandingShare:
+    amount: Decimal
+    total: Decimal
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.amount / self.total) if self.total else 0
 
 
-def dossier_header(*, dossier: Dossier) -> DossierHeader:
-    today = timezone.localdate()
-    overdue = dossier.receivables.aggregate(
-        n=Count("pk", filter=Q(balance__gt=0, due_date__lt=today))
-    )["n"]
-    return DossierHeader(
-        outstanding=dossier.outstanding,
-        overdue_count=overdue,
-        days_overdue=dossier.days_overdue,
-    )
+def outstanding_share(*, dossiers: list[Dossier]) -> OutstandingShare:
+    """What part of the whole outstanding these files make (one aggregate)."""
+    total = Dossier.objects.aggregate(total=Sum("outstanding"))["total"] or Decimal(0)
+    return OutstandingShare(amount=sum((d.outstanding for d in dossiers), Decimal(0)), total=total)
 
 
 def dossier_notes(*, dossier: Dossier) -> QuerySet[Note]:

@@ -21,6 +21,7 @@ from .models import Dossier
 
 FOLLOW_UP_PERMISSION = "dossiers.follow_up_dossier"
 PAGE_SIZE = 50
+TOP_SIZE = 20
 TABS = {"notes", "pieces", "journal"}
 
 
@@ -44,17 +45,20 @@ def dossier_list_view(request):
         params.mine = False
         params.sort = "encours"
     queryset = selectors.dossier_list(user=request.user, params=params)
-    paginator = Paginator(queryset, PAGE_SIZE)
+    page = top_share = None
     if view == "top":
-        # The few files that make most of the money: the top 20, no pagination.
-        page = paginator.get_page(1)
-        page.object_list = list(queryset[:20])
+        # The few files that make most of the money, and how much of it they make.
+        dossiers = list(queryset[:TOP_SIZE])
+        top_share = selectors.outstanding_share(dossiers=dossiers)
     else:
-        page = paginator.get_page(request.GET.get("page"))
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        dossiers = page.object_list
     querystring = request.GET.copy()
     querystring.pop("page", None)
     context = {
         "page": page,
+        "dossiers": dossiers,
+        "top_share": top_share,
         "form": form,
         "view": view,
         "nav": view,

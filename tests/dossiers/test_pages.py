@@ -182,6 +182,9 @@ class TestList:
         page = owner_client.get(list_url(vue="top")).content.decode()
         assert "TOP-29" in page and "TOP-10" in page
         assert "TOP-09" not in page  # only the 20 biggest
+        # 100 × (11 + … + 30) = 41 000 € of 100 × (1 + … + 30) = 46 500 €: 88 %.
+        assert "Ces 20 dossiers représentent 88 % de l'encours total" in page.replace("&#x27;", "'")
+        assert "41\u00a0000,00\u00a0€ sur 46\u00a0500,00\u00a0€" in page
 
     def test_list_query_count_does_not_grow_with_rows(
         self, owner_client, owner, django_assert_max_num_queries
