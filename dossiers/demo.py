@@ -457,6 +457,34 @@ class DemoBuilder:
             )
             with_evidence.append(point)
         Evidence.objects.bulk_create(evidences, batch_size=2000)
+        # The journal tells the same story as the evidence, as the services would.
+        contacts_by_pk = {point.contact_id: point.contact for point in with_evidence}
+        JournalEntry.objects.bulk_create(
+            [
+                JournalEntry(
+                    dossier_id=point.dossier_id,
+                    created_at=evidence.occurred_at,
+                    actor=evidence.recorded_by,
+                    actor_kind=(
+                        JournalEntry.ActorKind.IMPORT
+                        if evidence.source == "import"
+                        else JournalEntry.ActorKind.USER
+                    ),
+                    action=(
+                        JournalEntry.Action.POINT_VALIDATED
+                        if point.status == "valid"
+                        else JournalEntry.Action.POINT_INVALIDATED
+                    ),
+                    message=(
+                        f"{point.display_value} ({contacts_by_pk[point.contact_id].full_name}) : "
+                        f"{evidence.get_kind_display()} — désormais {point.get_status_display().lower()}."
+                    ),
+                    data={"point": point.pk, "evidence": evidence.pk},
+                )
+                for point, evidence in zip(with_evidence, evidences, strict=True)
+            ],
+            batch_size=2000,
+        )
         # One UPDATE instead of a bulk_update: each means points to its latest evidence.
         latest = Evidence.objects.filter(point=OuterRef("pk")).order_by("-occurred_at", "-id")
         ContactPoint.objects.filter(pk__in=[p.pk for p in with_evidence]).update(
