@@ -280,6 +280,7 @@ class ContactPointAdmin(admin.ModelAdmin):
         "validated_at",
         "status_changed_at",
         "last_evidence",
+        "created_by",
     ]
     inlines = [EvidenceInline]
     actions = [validate_points, invalidate_points, cancel_validation_points, set_default_points]

@@ -129,6 +129,15 @@ class ContactPoint(models.Model):
     # normalised address lines and postcode. Also what search looks up.
     value_key = models.CharField(_("valeur normalisée"), max_length=300, db_index=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
+    # Who typed it in; empty for means that came from an import.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saisi par"),
+    )
 
     objects = ContactPointQuerySet.as_manager()
 

@@ -29,7 +29,7 @@ def contact_points_queryset(*, show_invalid: bool) -> QuerySet[ContactPoint]:
     )
     return (
         ContactPoint.objects.visible(show_invalid)
-        .select_related("last_evidence__recorded_by")
+        .select_related("last_evidence__recorded_by", "created_by")
         .order_by(kind_order, "-is_default", status_order, "-validated_at", "created_at", "id")
     )
 

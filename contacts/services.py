@@ -406,7 +406,7 @@ def _point_create(*, contact: Contact, user, kind: str, values: Mapping[str, Any
     fields = contact_point_values(kind=kind, values=values)
     _check_duplicate(contact_id=contact.pk, kind=kind, value_key=fields["value_key"])
     point = ContactPoint.objects.create(
-        contact=contact, dossier_id=contact.dossier_id, kind=kind, **fields
+        contact=contact, dossier_id=contact.dossier_id, kind=kind, created_by=user, **fields
     )
     journal_record(
         dossier=contact.dossier_id,

@@ -452,3 +452,21 @@ def test_form_pages_query_budget(
     }[view]
     with django_assert_max_num_queries(10):
         assert owner_client.get(reverse(f"contacts:{view}", args=args)).status_code == 200
+
+
+def test_a_means_typed_in_says_who_and_an_imported_one_says_so(owner_client, owner, dossier):
+    from contacts import services as contact_services
+
+    contact = contact_services.contact_create(
+        dossier=dossier,
+        user=owner,
+        last_name="Roux",
+        points=[("email", {"email": "compta@roux.fr"})],
+    )
+    factories.ContactPointFactory(
+        contact=contact, kind="email", email="ancien@roux.fr", value_key="ancien@roux.fr"
+    )
+    html = owner_client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    assert f"saisi le {today}, Agnès Martin" in html
+    assert f"importé le {today}" in html
