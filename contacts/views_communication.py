@@ -160,6 +160,20 @@ def letter_view(request, pk: int):
     return _render(request, "letter.html", dossier, form, preview=preview)
 
 
+def _send_or_keep(request, dossier, form, *, send, sent: str, failed: str, tab: str):
+    """Send; when it went out, back to the file. Otherwise the form stays, with the
+    agent's text and why: returns (response or None, error message or None)."""
+    try:
+        communication = send()
+    except services.CommunicationError as exc:
+        form.add_error(None, str(exc))
+        return None, None
+    if communication.status == Communication.Status.SENT:
+        messages.success(request, sent % {"to": communication.recipient})
+        return _done(request, _detail_url(dossier, tab)), None
+    return None, failed % {"error": communication.error}
+
+
 def _template_loaded_form(form_class, request, dossier, fields: dict[str, str]):
     """An unbound form showing the chosen template's text, ready to be edited."""
     initial = {"point": request.POST.get("point"), "template": request.POST.get("template")}
@@ -190,26 +204,25 @@ def sms_view(request, pk: int):
             form = SmsForm(request.POST, dossier=dossier)
             if form.is_valid():
                 data = form.cleaned_data
-                try:
-                    communication = services.sms_send(
+                response, error = _send_or_keep(
+                    request,
+                    dossier,
+                    form,
+                    send=lambda: services.sms_send(
                         dossier=dossier,
                         point=data["point"],
                         text=data["text"],
                         template=data["template"],
                         user=request.user,
-                    )
-                except services.CommunicationError as exc:
-                    form.add_error(None, str(exc))
-                else:
-                    if communication.status == Communication.Status.SENT:
-                        messages.success(
-                            request,
-                            _("SMS envoyé à %(to)s.") % {"to": communication.recipient},
-                        )
-                        return _done(request, _detail_url(dossier, "journal"))
-                    error = _(
+                    ),
+                    sent=_("SMS envoyé à %(to)s."),
+                    failed=_(
                         "Le SMS n'a pas été envoyé : %(error)s Votre texte est conservé ci-dessous, réessayez plus tard."
-                    ) % {"error": communication.error}
+                    ),
+                    tab="journal",
+                )
+                if response is not None:
+                    return response
     else:
         form = SmsForm(dossier=dossier)
         form.initial["point"] = _initial_point(request, form)
@@ -231,28 +244,26 @@ def email_view(request, pk: int):
             form = EmailForm(request.POST, dossier=dossier)
             if form.is_valid():
                 data = form.cleaned_data
-                try:
-                    communication = services.email_send(
+                response, error = _send_or_keep(
+                    request,
+                    dossier,
+                    form,
+                    send=lambda: services.email_send(
                         dossier=dossier,
                         point=data["point"],
                         subject=data["subject"],
                         body=data["body"],
                         template=data["template"],
                         user=request.user,
-                    )
-                except services.CommunicationError as exc:
-                    form.add_error(None, str(exc))
-                else:
-                    if communication.status == Communication.Status.SENT:
-                        messages.success(
-                            request,
-                            _("E-mail envoyé à %(to)s ; une copie est rangée dans les pièces.")
-                            % {"to": communication.recipient},
-                        )
-                        return _done(request, _detail_url(dossier, "pieces"))
-                    error = _(
+                    ),
+                    sent=_("E-mail envoyé à %(to)s ; une copie est rangée dans les pièces."),
+                    failed=_(
                         "L'e-mail n'a pas été envoyé : %(error)s Votre texte est conservé ci-dessous, réessayez plus tard."
-                    ) % {"error": communication.error}
+                    ),
+                    tab="pieces",
+                )
+                if response is not None:
+                    return response
     else:
         form = EmailForm(dossier=dossier)
         form.initial["point"] = _initial_point(request, form)
