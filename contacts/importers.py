@@ -260,7 +260,9 @@ class _ContactRulesMixin:
 
     def finish(self) -> None:
         ids = list(self.per_dossier)
-        for chunk in chunked(ids, 2000):
+        # Large chunks: the planner reads the files table whole for the status rule
+        # (cheaper, it estimates, than thousands of index probes), once per chunk.
+        for chunk in chunked(ids, 10_000):
             defaults = default_rule_enforce_bulk(chunk)
             statuses = dossier_contact_status_refresh_bulk(chunk)
             entries = []
