@@ -260,9 +260,11 @@ class _ContactRulesMixin:
 
     def finish(self) -> None:
         ids = list(self.per_dossier)
-        # Large chunks: the planner reads the files table whole for the status rule
-        # (cheaper, it estimates, than thousands of index probes), once per chunk.
-        for chunk in chunked(ids, 10_000):
+        # PostgreSQL: large chunks, since its planner reads the files table whole for
+        # the status rule (cheaper, it estimates, than thousands of index probes),
+        # once per chunk. SQLite probes the index: small chunks, less memory.
+        size = 10_000 if connection.vendor == "postgresql" else 500
+        for chunk in chunked(ids, size):
             defaults = default_rule_enforce_bulk(chunk)
             statuses = dossier_contact_status_refresh_bulk(chunk)
             entries = []
@@ -285,6 +287,9 @@ class _ContactRulesMixin:
                         },
                     )
                 )
+                if len(entries) >= 1000:  # memory: a journal entry is ~1.5 KB here
+                    journal_insert(entries)
+                    entries = []
             journal_insert(entries)
 
 
