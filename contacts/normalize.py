@@ -31,6 +31,10 @@ _MOBILE_TYPES = {
 _LANDLINE_TYPES = {phonenumbers.PhoneNumberType.FIXED_LINE}
 
 
+# French overseas departments and collectivities with their own numbering plans.
+OVERSEAS_REGIONS = ("GP", "MQ", "GF", "RE", "YT", "PM")
+
+
 class NormalizationError(ValueError):
     """The value cannot be a means of that kind (message in French, for people)."""
 
@@ -66,7 +70,12 @@ def normalize_phone(raw: str, region: str = "FR") -> tuple[str, str]:
     value = (raw or "").strip()
     if not value or any(c.isalpha() for c in value):
         raise NormalizationError(f"« {raw} » n'est pas un numéro de téléphone valide.")
-    parsed = _parse_phone(value, region or "FR")
+    region = region or "FR"
+    parsed = _parse_phone(value, region)
+    if parsed is None and region == "FR" and not value.startswith(("+", "00")):
+        # A national number of an overseas department (0590 Guadeloupe, 0262 La
+        # Réunion, 0694 Guyane…) is French too, but not in the FR numbering plan.
+        parsed = next((found for r in OVERSEAS_REGIONS if (found := _parse_phone(value, r))), None)
     if parsed is None:
         raise NormalizationError(f"« {raw} » n'est pas un numéro de téléphone valide.")
     return parsed

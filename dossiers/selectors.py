@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-import phonenumbers
 from django.db.models import F, Q, QuerySet, Sum
+
+from contacts.normalize import NormalizationError, normalize_phone
 
 from .models import Dossier, JournalEntry, Note
 
@@ -29,16 +30,15 @@ def _contact_point_model():
 
 
 def phone_query_to_e164(query: str) -> str | None:
-    digits = [c for c in query if c.isdigit()]
-    if len(digits) < 6 or any(c.isalpha() for c in query):
+    """The E.164 form of a phone number typed in any usual way, or None if the query
+    is not one (same normalisation as the contact form and the import)."""
+    digits = sum(c.isdigit() for c in query)
+    if digits < 6 or any(c.isalpha() for c in query):
         return None
     try:
-        number = phonenumbers.parse(query, "FR")
-    except phonenumbers.NumberParseException:
+        return normalize_phone(query)[0]
+    except NormalizationError:
         return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _dossier_ids_with_point(*, kind: str, value_key: str) -> list[int]:
