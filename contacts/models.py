@@ -60,9 +60,6 @@ class ContactPointQuerySet(models.QuerySet):
     def visible(self, show_invalid: bool):
         return self if show_invalid else self.exclude(status=ContactPoint.Status.INVALID)
 
-    def valid(self):
-        return self.filter(status=ContactPoint.Status.VALID)
-
 
 class ContactPoint(models.Model):
     """One means of reaching a contact: a postal address, an e-mail or a phone."""

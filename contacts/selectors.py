@@ -61,9 +61,3 @@ def contact_block(*, dossier: Dossier, show_invalid: bool) -> list[Contact]:
         for point in contact.points.all():
             point.current_default = defaults.get(point.kind)
     return contacts
-
-
-def default_points(*, dossier: Dossier) -> dict[str, ContactPoint]:
-    """The file's default means per kind."""
-    points = ContactPoint.objects.filter(dossier=dossier, is_default=True).select_related("contact")
-    return {point.kind: point for point in points}

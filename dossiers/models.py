@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -247,7 +245,3 @@ class JournalEntry(models.Model):
         if self.actor_kind == self.ActorKind.USER and self.actor is not None:
             return self.actor.get_full_name() or self.actor.get_username()
         return str(self.get_actor_kind_display())
-
-
-def today() -> datetime.date:
-    return timezone.localdate()

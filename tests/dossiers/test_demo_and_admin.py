@@ -57,9 +57,13 @@ def test_demo_data_creates_consistent_files_and_prints_credentials(client):
         assert row["defaults"] == (1 if row["valid"] else 0), row
     assert Dossier.objects.filter(outstanding__gt=0).exists()
     assert JournalEntry.objects.count() >= 60
-    # Run again: refuses to duplicate, unless asked to skip.
-    call_command("demo_data", dossiers=10, if_empty=True, stdout=StringIO())
+    # Run again: refuses to duplicate, unless asked to skip; the passwords are new.
+    again = StringIO()
+    call_command("demo_data", dossiers=10, if_empty=True, stdout=again)
     assert Dossier.objects.count() == 60
+    first_passwords = {line.split()[2] for line in output.splitlines() if " / " in line}
+    new_passwords = {line.split()[2] for line in again.getvalue().splitlines() if " / " in line}
+    assert len(new_passwords) == 3 and not first_passwords & new_passwords
 
 
 @pytest.fixture
