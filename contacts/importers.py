@@ -351,7 +351,6 @@ class ContactImporter(_ContactRulesMixin, Importer):
 
     # -- parsing -----------------------------------------------------------------------
     def parse_row(self, line: int, row: dict[str, Any]) -> ContactRow | None:
-        errors = len(self.errors)
         reference = text(row.get("reference_dossier"))
         key = text(row.get("contact"))
         if not reference:
@@ -395,7 +394,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
                 raw_default,
                 "seul un moyen de contact validé peut être par défaut (statut « valide »).",
             )
-        if len(self.errors) > errors:
+        if line in self.rejected_lines:
             return None
         if self.seen_before("point", reference, key, kind, value_key):
             self.duplicate_error(
@@ -841,7 +840,6 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
         self.latest: dict[int, datetime.datetime] = {}
 
     def parse_row(self, line: int, row: dict[str, Any]) -> EventRow | None:
-        errors = len(self.errors)
         raw_date = row.get("date")
         occurred_at = None
         try:
@@ -895,7 +893,7 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
                     "",
                     "la référence du dossier est obligatoire pour un événement postal.",
                 )
-        if len(self.errors) > errors:
+        if line in self.rejected_lines:
             return None
         if self.seen_before("event", occurred_at, kind, value, reference):
             self.duplicate_error(

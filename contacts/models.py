@@ -81,12 +81,20 @@ class ContactPoint(models.Model):
         OTHER = "autre", _("autre")
 
     contact = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, related_name="points", verbose_name=_("contact")
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="points",
+        verbose_name=_("contact"),
+        db_index=False,  # point_unique_per_contact (contact, kind, value_key) starts with it
     )
     # Denormalised from the contact so that the database itself can hold the rule
     # "at most one default per file and kind, across all the file's contacts".
     dossier = models.ForeignKey(
-        Dossier, on_delete=models.CASCADE, related_name="contact_points", verbose_name=_("dossier")
+        Dossier,
+        on_delete=models.CASCADE,
+        related_name="contact_points",
+        verbose_name=_("dossier"),
+        db_index=False,  # point_dossier_idx (dossier, kind, status) starts with it
     )
     kind = models.CharField(_("type"), max_length=10, choices=Kind)
     status = models.CharField(
@@ -124,7 +132,9 @@ class ContactPoint(models.Model):
     country = models.CharField(_("pays"), max_length=2, blank=True, default="FR")
     # What makes two means the same means: E.164 phone, lower-cased e-mail,
     # normalised address lines and postcode. Also what search looks up.
-    value_key = models.CharField(_("valeur normalisée"), max_length=300, db_index=True)
+    # Indexed in Meta.indexes: looked up by equality only (search, event import), so
+    # without the LIKE-pattern twin that db_index=True adds on PostgreSQL.
+    value_key = models.CharField(_("valeur normalisée"), max_length=300)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
     # Who typed it in; empty for means that came from an import.
     created_by = models.ForeignKey(
@@ -164,7 +174,10 @@ class ContactPoint(models.Model):
                 fields=["contact", "kind", "value_key"], name="point_unique_per_contact"
             ),
         ]
-        indexes = [models.Index(fields=["dossier", "kind", "status"], name="point_dossier_idx")]
+        indexes = [
+            models.Index(fields=["dossier", "kind", "status"], name="point_dossier_idx"),
+            models.Index(fields=["value_key"], name="point_value_key_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.display_value
@@ -336,7 +349,11 @@ class Communication(models.Model):
         FAILED = "failed", _("échec")
 
     dossier = models.ForeignKey(
-        Dossier, on_delete=models.CASCADE, related_name="communications", verbose_name=_("dossier")
+        Dossier,
+        on_delete=models.CASCADE,
+        related_name="communications",
+        verbose_name=_("dossier"),
+        db_index=False,  # communication_dossier_idx starts with it
     )
     point = models.ForeignKey(
         ContactPoint,

@@ -124,6 +124,7 @@ class DossierRow:
 
 class DossierImporter(Importer):
     label = "dossiers"
+    analyze_tables = (Dossier._meta.db_table,)
     columns = ("reference", "nom", "type", "siren", "charge", "statut")
     required_columns = ("reference",)
     aliases = {"collaborateur": "charge", "charge_de_recouvrement": "charge"}
@@ -138,7 +139,6 @@ class DossierImporter(Importer):
         self.usernames = {v: k for k, v in self.users.items()}
 
     def parse_row(self, line: int, row: dict[str, Any]) -> DossierRow | None:
-        errors = len(self.errors)
         reference = text(row.get("reference"))
         if not reference:
             self.error(line, "reference", reference, "la référence du dossier est obligatoire.")
@@ -193,7 +193,7 @@ class DossierImporter(Importer):
                     raw_status,
                     "statut inconnu (attendu : " + ", ".join(Dossier.Status.values) + ").",
                 )
-        if len(self.errors) > errors:
+        if line in self.rejected_lines:
             return None
         return DossierRow(line, reference, name, kind, siren, assigned_to_id, status)
 
@@ -359,7 +359,6 @@ class ReceivableImporter(Importer):
         self.per_dossier: dict[int, list[int]] = {}
 
     def parse_row(self, line: int, row: dict[str, Any]) -> ReceivableRow | None:
-        errors = len(self.errors)
         reference = text(row.get("reference_dossier"))
         number = text(row.get("numero"))
         if not reference:
@@ -381,7 +380,7 @@ class ReceivableImporter(Importer):
         due_date = self._date(line, "date_echeance", get("date_echeance"))
         amount = self._amount(line, "montant", get("montant"))
         balance = self._amount(line, "solde", get("solde"))
-        if len(self.errors) > errors:
+        if line in self.rejected_lines:
             return None
         record = ReceivableRow(line, reference, number, issue_date, due_date, amount, balance)
         if not self._consistent(record.__getattribute__, line, row):
