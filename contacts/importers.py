@@ -25,7 +25,7 @@ from dossiers.importers import (
 )
 from dossiers.models import Dossier, JournalEntry
 from dossiers.objectivity import active_terms, forbidden_terms_found
-from recouvrement.importing.base import Importer
+from recouvrement.importing.base import Counters, Importer
 from recouvrement.importing.bulk import (
     among,
     insert_objects,
@@ -253,9 +253,9 @@ class _ContactRulesMixin:
 
     source_name: str
     journal_title: str
-    per_dossier: dict[int, list]
+    per_dossier: Counters
 
-    def describe(self, counts: list) -> list[str]:  # pragma: no cover - protocol
+    def describe(self, counts: tuple[int, ...]) -> list[str]:  # pragma: no cover - protocol
         raise NotImplementedError
 
     def finish(self) -> None:
@@ -282,7 +282,7 @@ class _ContactRulesMixin:
                         message=message,
                         data={
                             "import": self.source_name,
-                            "counts": list(self.per_dossier[dossier_id][:4]),
+                            "counts": list(self.per_dossier[dossier_id]),
                             "default_changed": dossier_id in defaults,
                         },
                     )
@@ -345,8 +345,8 @@ class ContactImporter(_ContactRulesMixin, Importer):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        # Per file: [contacts created, contacts updated, means created, means updated]
-        self.per_dossier: dict[int, list] = {}
+        # Per file: contacts created, contacts updated, means created, means updated
+        self.per_dossier = Counters(4)
         self.terms = active_terms()
 
     # -- parsing -----------------------------------------------------------------------
@@ -523,12 +523,9 @@ class ContactImporter(_ContactRulesMixin, Importer):
 
     # -- writing -----------------------------------------------------------------------
     def _count(self, dossier_id: int, index: int) -> None:
-        counts = self.per_dossier.get(dossier_id)
-        if counts is None:
-            counts = self.per_dossier[dossier_id] = [0, 0, 0, 0]
-        counts[index] += 1
+        self.per_dossier.add(dossier_id, index)
 
-    def describe(self, counts: list) -> list[str]:
+    def describe(self, counts: tuple[int, ...]) -> list[str]:
         parts = []
         for count, one, many in zip(
             counts,
@@ -834,8 +831,8 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        # Per file: [evidences, validated, invalidated, default lost]
-        self.per_dossier: dict[int, list] = {}
+        # Per file: evidences, validated, invalidated, default lost
+        self.per_dossier = Counters(4)
         # Per means touched: the moment of the newest event of this file applied to it.
         self.latest: dict[int, datetime.datetime] = {}
 
@@ -905,7 +902,7 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
             return None
         return EventRow(line, occurred_at, kind, point_kind, value, raw_value, reference)
 
-    def describe(self, counts: list) -> list[str]:
+    def describe(self, counts: tuple[int, ...]) -> list[str]:
         evidences, validated, invalidated, unstarred = counts
         parts = [plural(evidences, "preuve enregistrée", "preuves enregistrées")]
         if validated:
@@ -917,10 +914,7 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
         return parts
 
     def _count(self, dossier_id: int, index: int) -> None:
-        counts = self.per_dossier.get(dossier_id)
-        if counts is None:
-            counts = self.per_dossier[dossier_id] = [0, 0, 0, 0]
-        counts[index] += 1
+        self.per_dossier.add(dossier_id, index)
 
     def write_batch(self, records: list[EventRow]) -> None:
         dossiers = dossier_ids_by_reference({r.reference for r in records if r.reference})

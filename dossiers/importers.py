@@ -10,6 +10,7 @@ tens of thousands of files and must not cost a query each.
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,8 +20,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from recouvrement.importing.base import Importer
-from recouvrement.importing.bulk import among, insert_objects, new_instance, update_objects
+from recouvrement.importing.base import Counters, Importer
+from recouvrement.importing.bulk import (
+    JsonText,
+    among,
+    insert_objects,
+    new_instance,
+    update_objects,
+)
 from recouvrement.importing.reader import header_key
 from recouvrement.importing.values import parse_amount, parse_date, text
 
@@ -88,24 +95,39 @@ def refresh_totals(dossier_ids: list[int]) -> None:
     """``dossier_refresh_totals`` for files that have receivables, as one grouped
     aggregate joined to the files (its correlated subqueries, two per file, cost more
     than the whole INSERT of a batch). Same result: the sum of the balances and the
-    oldest due date of the unpaid ones."""
+    oldest due date of the unpaid ones. A file whose totals do not change is not
+    written (each write of a file row costs its eleven indexes)."""
     if not dossier_ids:
         return
     quote = connection.ops.quote_name
     dossier = quote(Dossier._meta.db_table)
     receivable = quote(Receivable._meta.db_table)
-    marks = ", ".join(["%s"] * len(dossier_ids))
+    if connection.vendor == "postgresql":
+        # One array parameter: thousands of « %s » would each be quoted by the
+        # driver, which costs more than the aggregate.
+        among_receivables = "dossier_id = ANY(%s::bigint[])"
+        among_files = f"{dossier}.id = ANY(%s::bigint[])"
+        params = [dossier_ids, dossier_ids]
+        differs = "IS DISTINCT FROM"
+    else:
+        marks = ", ".join(["%s"] * len(dossier_ids))
+        among_receivables = f"dossier_id IN ({marks})"
+        among_files = f"{dossier}.id IN ({marks})"
+        params = [*dossier_ids, *dossier_ids]
+        differs = "IS NOT"  # SQLite's null-safe comparison
     # Only quoted model table names go into the SQL; the ids are parameters.
     sql = (
         f"UPDATE {dossier} SET outstanding = t.total, oldest_due_date = t.oldest "  # noqa: S608
         f"FROM (SELECT dossier_id, SUM(balance) AS total, "
         f"MIN(due_date) FILTER (WHERE balance > 0) AS oldest FROM {receivable} "
-        f"WHERE dossier_id IN ({marks}) GROUP BY dossier_id) AS t "
+        f"WHERE {among_receivables} GROUP BY dossier_id) AS t "
         # The files by their key too: else the join may read the whole table.
-        f"WHERE {dossier}.id IN ({marks}) AND {dossier}.id = t.dossier_id"
+        f"WHERE {among_files} AND {dossier}.id = t.dossier_id "
+        f"AND ({dossier}.outstanding <> t.total "
+        f"OR {dossier}.oldest_due_date {differs} t.oldest)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*dossier_ids, *dossier_ids])
+        cursor.execute(sql, params)
 
 
 # --- Files ----------------------------------------------------------------------------
@@ -328,6 +350,8 @@ class ReceivableRow:
     due_date: datetime.date | None
     amount: Decimal | None
     balance: Decimal | None
+    #: set once the file is known; a new receivable is written from the row itself
+    dossier_id: int = 0
 
 
 RECEIVABLE_FIELDS = ("issue_date", "due_date", "amount", "balance")
@@ -355,8 +379,8 @@ class ReceivableImporter(Importer):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        # Per file: [created, updated], for one journal entry per file at the end.
-        self.per_dossier: dict[int, list[int]] = {}
+        # Per file: created, updated, for one journal entry per file at the end.
+        self.per_dossier = Counters(2)
 
     def parse_row(self, line: int, row: dict[str, Any]) -> ReceivableRow | None:
         reference = text(row.get("reference_dossier"))
@@ -460,7 +484,7 @@ class ReceivableImporter(Importer):
                 key = (receivable.dossier_id, receivable.number)
                 if key in wanted:
                     existing[key] = receivable
-        new: list[Receivable] = []
+        new: list[ReceivableRow] = []
         changed: list[Receivable] = []
         for dossier_id, row in valid:
             receivable = existing.get((dossier_id, row.number))
@@ -475,17 +499,8 @@ class ReceivableImporter(Importer):
                             "valeur obligatoire pour une nouvelle créance.",
                         )
                     continue
-                new.append(
-                    new_instance(
-                        Receivable,
-                        dossier_id=dossier_id,
-                        number=row.number,
-                        issue_date=row.issue_date,
-                        due_date=row.due_date,
-                        amount=row.amount,
-                        balance=row.balance,
-                    )
-                )
+                row.dossier_id = dossier_id
+                new.append(row)  # has every column of RECEIVABLE_INSERT
                 self._count(dossier_id, 0)
                 continue
             changes = {
@@ -511,17 +526,16 @@ class ReceivableImporter(Importer):
         self.updated += len(changed)
 
     def _count(self, dossier_id: int, index: int) -> None:
-        counts = self.per_dossier.get(dossier_id)
-        if counts is None:
-            counts = self.per_dossier[dossier_id] = [0, 0]
-        counts[index] += 1
+        self.per_dossier.add(dossier_id, index)
 
     def finish(self) -> None:
         # The files' totals once, for every file this import touched (the counters
         # name them): a file whose receivables span two batches is updated once.
-        for chunk in chunked(sorted(self.per_dossier), 4000):
+        for chunk in chunked(list(self.per_dossier), 4000):
             refresh_totals(chunk)
         entries = []
+        title = f"Import de créances ({self.source_name}) : "
+        source = json.dumps(self.source_name)
         for dossier_id, (created, updated) in self.per_dossier.items():
             parts = []
             if created:
@@ -532,8 +546,10 @@ class ReceivableImporter(Importer):
                 import_journal_entry(
                     dossier_id=dossier_id,
                     action=Action.RECEIVABLE_IMPORTED,
-                    message=f"Import de créances ({self.source_name}) : " + ", ".join(parts) + ".",
-                    data={"import": self.source_name, "created": created, "updated": updated},
+                    message=title + ", ".join(parts) + ".",
+                    data=JsonText(
+                        f'{{"import": {source}, "created": {created}, "updated": {updated}}}'
+                    ),
                 )
             )
             if len(entries) >= 2000:

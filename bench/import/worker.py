@@ -29,8 +29,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mb(who=resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def setup_users() -> None:
@@ -80,10 +80,73 @@ def step_memory_setup(data: Path) -> dict:
     return {"dossiers": timed_command("import_dossiers", data / "memory-dossiers.csv")}
 
 
+class MemorySampler:
+    """Samples, every 0.1 s, the memory of this process and of its children (the
+    parsing process): the sum of their PSS (proportional set size: a page shared by
+    the two after the fork counts half in each, so the sum is the physical memory
+    the import holds) and of their RSS (shared pages counted twice)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_pss = self.peak_rss = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @staticmethod
+    def _pids() -> list[int]:
+        pid = os.getpid()
+        pids = [pid]
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    pids.extend(int(c) for c in f.read().split())
+            except OSError:
+                continue
+        return pids
+
+    @staticmethod
+    def _rollup(pid: int) -> tuple[float, float]:
+        values = {}
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    name, _, rest = line.partition(":")
+                    if name in ("Rss", "Pss"):
+                        values[name] = int(rest.split()[0]) / 1024
+        except OSError:
+            pass
+        return values.get("Pss", 0.0), values.get("Rss", 0.0)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            pss = rss = 0.0
+            for pid in self._pids():
+                p, r = self._rollup(pid)
+                pss += p
+                rss += r
+            self.peak_pss = max(self.peak_pss, pss)
+            self.peak_rss = max(self.peak_rss, rss)
+
+
 def step_memory(data: Path) -> dict:
     before = peak_mb()
-    result = timed_command("import_contacts", data / "memory-contacts.csv")
+    with MemorySampler() as sampler:
+        result = timed_command("import_contacts", data / "memory-contacts.csv")
+    result["peak_pss_total_mb"] = sampler.peak_pss
+    result["peak_rss_total_mb"] = sampler.peak_rss
     result["peak_rss_mb"] = peak_mb()
+    # The rows are parsed in a child process (recouvrement.importing.base.
+    # parse_in_child): its peak counts too.
+    result["child_peak_rss_mb"] = peak_mb(resource.RUSAGE_CHILDREN)
     result["rss_before_mb"] = before
     return result
 

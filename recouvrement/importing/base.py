@@ -14,6 +14,7 @@ batch, the keys already seen (for duplicates) and small per-file counters.
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import time
 from array import array
@@ -48,7 +49,7 @@ class KeyLines:
 
     def __init__(self, size: int = 1 << 12) -> None:
         self._keys = array("q", bytes(8 * size))
-        self._lines = array("q", bytes(8 * size))
+        self._lines = array("i", bytes(4 * size))
         self._mask = size - 1
         self._count = 0
 
@@ -79,7 +80,7 @@ class KeyLines:
         old = zip(self._keys, self._lines, strict=True)
         size = (self._mask + 1) * 2
         self._keys = keys = array("q", bytes(8 * size))
-        self._lines = lines = array("q", bytes(8 * size))
+        self._lines = lines = array("i", bytes(4 * size))
         self._mask = mask = size - 1
         for digest, line in old:
             if digest:
@@ -88,6 +89,76 @@ class KeyLines:
                     index = (index + 1) & mask
                 keys[index] = digest
                 lines[index] = line
+
+
+class Counters:
+    """A few counters per file of an import (what it created, updated… in each, for
+    the file's journal entry): integer keys and their counters in two arrays with
+    open addressing, about 40 bytes a file where a dict of lists takes 160 — an
+    import of a million rows touches hundreds of thousands of files."""
+
+    def __init__(self, width: int, size: int = 1 << 10) -> None:
+        self.width = width
+        self._keys = array("q", bytes(8 * size))
+        self._counts = array("I", bytes(4 * size * width))
+        self._mask = size - 1
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _slot(self, key: int) -> int:
+        keys, mask = self._keys, self._mask
+        index = (key * 0x9E3779B1) & mask  # ids are dense: spread them
+        while True:
+            found = keys[index]
+            if found == key or not found:
+                return index
+            index = (index + 1) & mask
+
+    def add(self, key: int, which: int, amount: int = 1) -> None:
+        """Adds ``amount`` to counter ``which`` of ``key`` (a positive id)."""
+        index = self._slot(key)
+        if not self._keys[index]:
+            self._keys[index] = key
+            self._count += 1
+            if self._count * 4 > (self._mask + 1) * 3:
+                self._grow()
+                index = self._slot(key)
+        self._counts[index * self.width + which] += amount
+
+    def __getitem__(self, key: int) -> tuple[int, ...]:
+        index = self._slot(key)
+        if not self._keys[index]:
+            raise KeyError(key)
+        start = index * self.width
+        return tuple(self._counts[start : start + self.width])
+
+    def __contains__(self, key: int) -> bool:
+        return bool(self._keys[self._slot(key)])
+
+    def __iter__(self):
+        """The keys, in ascending order."""
+        return iter(sorted(key for key in self._keys if key))
+
+    def items(self):
+        for key in self:
+            yield key, self[key]
+
+    def _grow(self) -> None:
+        old_keys, old_counts, width = self._keys, self._counts, self.width
+        size = (self._mask + 1) * 2
+        self._keys = array("q", bytes(8 * size))
+        self._counts = array("I", bytes(4 * size * width))
+        self._mask = size - 1
+        for old, key in enumerate(old_keys):
+            if key:
+                index = self._slot(key)
+                self._keys[index] = key
+                start = old * width
+                self._counts[index * width : index * width + width] = old_counts[
+                    start : start + width
+                ]
 
 
 class HeaderError(Exception):
@@ -164,7 +235,7 @@ class Importer:
         (run_import does) once the row has parsed without error.
 
         Only a 64-bit hash of each key is kept, with its first line, in a compact
-        table (``KeyLines``: 21 to 43 bytes a key, against about 90 for a Python
+        table (``KeyLines``: 16 to 32 bytes a key, against about 90 for a Python
         set of ints) so that memory stays small for files of millions of rows (a
         collision is about 1 in 10^7 for 10^6 rows squared over 2^64).
         """
@@ -242,6 +313,115 @@ def _progress_bar(source: RowSource, enabled: bool):
     )
 
 
+def parse_inline(importer: Importer, source: RowSource, mapping, counter: list[int]):
+    """The valid rows of ``source`` as ``parse_row`` records, in batches of
+    ``importer.batch_size``, each with the source position after it; ``counter[0]``
+    counts the rows read."""
+    width = len(source.header)
+    size = importer.batch_size
+    batch: list[Any] = []
+    for line, values in source.rows():
+        counter[0] += 1
+        if len(values) > width and any(text_cell(v) for v in values[width:]):
+            importer.error(
+                line,
+                "",
+                "",
+                f"{len(values)} valeurs pour {width} colonnes "
+                "(séparateur ou guillemets mal placés ?).",
+            )
+            continue
+        if len(values) >= width:
+            row = {name: values[index] for index, name in mapping}
+        else:
+            row = {name: (values[index] if index < len(values) else "") for index, name in mapping}
+        importer.line = line
+        record = importer.parse_row(line, row)
+        if record is not None:
+            batch.append(record)
+            if len(batch) >= size:
+                yield batch, source.progress()
+                batch = []
+    if batch:
+        yield batch, source.progress()
+
+
+#: Files from this size (bytes of CSV, rows of XLSX × 100) are parsed in a child process.
+CHILD_FROM = 4 << 20
+
+
+def _use_child(source: RowSource) -> bool:
+    if not hasattr(os, "fork"):
+        return False
+    size = source.total if source.format == "csv" else source.total * 100
+    return size >= CHILD_FROM
+
+
+def parse_in_child(importer: Importer, source: RowSource, mapping, counter: list[int]):
+    """``parse_inline`` in a forked process, while this one writes: the two use
+    both processors (a thread would share one interpreter lock with the writer).
+
+    The child inherits the importer and the open source; it runs ``parse_row``
+    (which must not touch the database: the connection belongs to this process,
+    and the child leaves it alone and ends with ``os._exit``) and sends each batch
+    through a pipe with the errors found since the previous one; the keys seen
+    for duplicates live in the child only.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child_main,
+        args=(importer, source, mapping, sender),
+        name="import-parser",
+        daemon=True,
+    )
+    child.start()
+    sender.close()
+    try:
+        while True:
+            kind, payload, errors = receiver.recv()
+            for error in errors:
+                importer.errors.append(error)
+                importer.rejected_lines.add(error.line)
+            if kind == "batch":
+                yield payload
+            elif kind == "end":
+                counter[0] = payload
+                return
+            else:  # "failed": the exception the child met, raised here
+                raise payload
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _child_main(importer: Importer, source: RowSource, mapping, sender) -> None:
+    sent = 0
+    counter = [0]
+
+    def news():
+        nonlocal sent
+        errors = importer.errors[sent:]
+        sent = len(importer.errors)
+        return errors
+
+    try:
+        for item in parse_inline(importer, source, mapping, counter):
+            sender.send(("batch", item, news()))
+        sender.send(("end", counter[0], news()))
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there
+        try:
+            sender.send(("failed", exc, news()))
+        except Exception:  # noqa: BLE001 - e.g. an exception that does not pickle
+            sender.send(("failed", SourceError(str(exc)), news()))
+    finally:
+        sender.close()
+
+
 def run_import(
     importer: Importer,
     path: str | Path,
@@ -273,55 +453,28 @@ def run_import(
             result.errors = exc.errors
             result.seconds = time.perf_counter() - started
             return result
-        width = len(source.header)
         bar = _progress_bar(source, progress)
+        counter = [0]  # rows read
         try:
             with transaction.atomic():
-                batch: list[Any] = []
-                rows = 0
                 batches = 0
-                for line, values in source.rows():
-                    rows += 1
-                    if len(values) > width and any(text_cell(v) for v in values[width:]):
-                        importer.error(
-                            line,
-                            "",
-                            "",
-                            f"{len(values)} valeurs pour {width} colonnes "
-                            "(séparateur ou guillemets mal placés ?).",
-                        )
-                        continue
-                    if len(values) >= width:
-                        row = {name: values[index] for index, name in mapping}
-                    else:
-                        row = {
-                            name: (values[index] if index < len(values) else "")
-                            for index, name in mapping
-                        }
-                    importer.line = line
-                    record = importer.parse_row(line, row)
-                    if record is not None:
-                        batch.append(record)
-                    if len(batch) >= importer.batch_size:
-                        importer.write_batch(batch)
-                        batch = []
-                        batches += 1
-                        # After 1, 2, 4, 8… batches, so that the statistics follow
-                        # the table as it grows (a logarithmic number of ANALYZE).
-                        if batches & (batches - 1) == 0:
-                            analyze(importer.analyze_tables)
-                        if bar is not None:
-                            bar.update(source.progress() - bar.n)
-                if batch:
+                parsed = parse_in_child if _use_child(source) else parse_inline
+                for batch, position in parsed(importer, source, mapping, counter):
                     importer.write_batch(batch)
                     batches += 1
+                    # After 1, 2, 4, 8… batches, so that the statistics follow the
+                    # table as it grows (a logarithmic number of ANALYZE).
+                    if batches & (batches - 1) == 0:
+                        analyze(importer.analyze_tables)
+                    if bar is not None:
+                        bar.update(position - bar.n)
                 if batches & (batches - 1):
                     # And at the end, as PostgreSQL advises after a bulk load: the
                     # next import's lookups (and the end-of-file rules) are planned
                     # on the table as it now is.
                     analyze(importer.analyze_tables)
                 importer.finish()
-                result.rows = rows
+                result.rows = counter[0]
                 keep = not dry_run and (skip_invalid or not importer.errors)
                 if not keep:
                     transaction.set_rollback(True)

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dossiers.models import Dossier
-from recouvrement.importing.base import KeyLines
+from recouvrement.importing.base import Counters, KeyLines
 from recouvrement.importing.bulk import insert_objects, new_instance, update_objects
 from tests import factories
 
@@ -70,3 +70,20 @@ def test_key_table_finds_every_duplicate_with_its_first_line_through_growth():
     assert len(seen) == len(keys)
     for line, key in enumerate(keys, start=2):
         assert seen.first_line(key, 99_999) == line
+
+
+def test_counters_keep_each_files_counts_across_growth():
+    counters = Counters(3, size=4)
+    ids = [*range(1, 5_000), 10**12, 2**40 + 1]
+    for pk in ids:
+        counters.add(pk, 0)
+        counters.add(pk, 2, pk % 7)
+    counters.add(10**12, 1, 5)
+    assert len(counters) == len(ids)
+    assert list(counters) == sorted(ids)
+    assert counters[3] == (1, 0, 3)
+    assert counters[10**12] == (1, 5, 10**12 % 7)
+    assert 4_999 in counters and 5_000 not in counters
+    with pytest.raises(KeyError):
+        counters[5_000]
+    assert dict(counters.items())[2] == (1, 0, 2)

@@ -34,6 +34,8 @@ def test_creates_receivables_and_refreshes_the_file_totals(csv_file, run_import)
     entry = JournalEntry.objects.get(dossier=dossier)
     assert entry.action == "receivable_imported"
     assert "2 créance(s) ajoutée(s)" in entry.message
+    # The data are written pre-encoded (JsonText) and read back as a document.
+    assert entry.data == {"import": path.name, "created": 2, "updated": 0}
 
 
 def test_reimport_is_idempotent_and_update_keeps_empty_cells(csv_file, run_import):
