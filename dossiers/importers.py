@@ -381,6 +381,9 @@ class ReceivableImporter(Importer):
         super().__init__(**kwargs)
         # Per file: created, updated, for one journal entry per file at the end.
         self.per_dossier = Counters(2)
+        # Files whose receivables changed in the last batch written: their totals
+        # wait for the next batch, which may bring more of them (see write_batch).
+        self.pending_totals: set[int] = set()
 
     def parse_row(self, line: int, row: dict[str, Any]) -> ReceivableRow | None:
         reference = text(row.get("reference_dossier"))
@@ -524,15 +527,19 @@ class ReceivableImporter(Importer):
             update_objects(Receivable, changed, list(RECEIVABLE_FIELDS))
         self.created += len(new)
         self.updated += len(changed)
+        # The totals of the files of the previous batch that this one did not touch:
+        # in a file sorted by file reference (as exports are), they are complete and
+        # are written once, here, while the next batch is being parsed; a file whose
+        # receivables come scattered may be refreshed more than once, still right.
+        touched = {row.dossier_id for row in new} | {r.dossier_id for r in changed}
+        refresh_totals(sorted(self.pending_totals - touched))
+        self.pending_totals = touched
 
     def _count(self, dossier_id: int, index: int) -> None:
         self.per_dossier.add(dossier_id, index)
 
     def finish(self) -> None:
-        # The files' totals once, for every file this import touched (the counters
-        # name them): a file whose receivables span two batches is updated once.
-        for chunk in chunked(list(self.per_dossier), 4000):
-            refresh_totals(chunk)
+        refresh_totals(sorted(self.pending_totals))
         entries = []
         title = f"Import de créances ({self.source_name}) : "
         source = json.dumps(self.source_name)

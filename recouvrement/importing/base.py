@@ -462,13 +462,13 @@ def run_import(
                 for batch, position in parsed(importer, source, mapping, counter):
                     importer.write_batch(batch)
                     batches += 1
-                    # After 1, 2, 4, 8… batches, so that the statistics follow the
-                    # table as it grows (a logarithmic number of ANALYZE).
-                    if batches & (batches - 1) == 0:
+                    # After 1, 2, 4, 8, 16 batches: then the statistics say the
+                    # table is large, and the planner scales them to its size.
+                    if batches <= 16 and batches & (batches - 1) == 0:
                         analyze(importer.analyze_tables)
                     if bar is not None:
                         bar.update(position - bar.n)
-                if batches & (batches - 1):
+                if batches > 16 or batches & (batches - 1):
                     # And at the end, as PostgreSQL advises after a bulk load: the
                     # next import's lookups (and the end-of-file rules) are planned
                     # on the table as it now is.
@@ -500,7 +500,7 @@ def analyze(tables: tuple[str, ...]) -> None:
     then scan the whole table, and an import gets slower with every batch (and the
     next import too: looking up a batch's 700 references among 100,000 files then
     scans them all, 12 ms, instead of 1 ms through the index). ANALYZE inside the
-    transaction counts its own rows; after 1, 2, 4, 8… batches and at the end, it
+    transaction counts its own rows; after 1, 2, 4, 8, 16 batches and at the end, it
     costs a few statements per import."""
     if connection.vendor != "postgresql" or not tables:
         return
