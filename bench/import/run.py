@@ -153,9 +153,14 @@ def main() -> None:
         memory = worker("sqlite", "memory", args, fresh=False)
         lines += [
             "",
-            f"Memory: import_contacts on {rows} contact rows (SQLite): peak RSS "
-            f"{memory['peak_rss_mb']:.0f} MB (process after Django setup: "
-            f"{memory['rss_before_mb']:.0f} MB), {fmt(rate(memory))} rows/s; target < 200 MB.",
+            f"Memory: import_contacts on {rows} contact rows (SQLite): peak "
+            f"{memory['peak_pss_total_mb']:.0f} MB for the two processes together (PSS, "
+            f"sampled every 0.1 s; RSS summed: {memory['peak_rss_total_mb']:.0f} MB, pages "
+            f"shared since the fork counted twice); peak RSS of the writing process "
+            f"{memory['peak_rss_mb']:.0f} MB (after Django setup: "
+            f"{memory['rss_before_mb']:.0f} MB), of the parsing process "
+            f"{memory['child_peak_rss_mb']:.0f} MB; {fmt(rate(memory))} rows/s; "
+            "target < 200 MB.",
         ]
     report = "\n".join(lines)
     print(report)

@@ -117,3 +117,28 @@ def test_queries_do_not_grow_with_the_rows(csv_file, run_import):
         assert run_import("import_creances", big).ok
     assert Receivable.objects.count() == 3 + 180
     assert len(many) <= len(few) + 2
+
+
+def test_totals_are_right_when_a_files_receivables_come_scattered(
+    csv_file, run_import, monkeypatch
+):
+    """Totals are written batch by batch, for the files the next batch does not
+    mention: a file that comes back later is recomputed again, still right."""
+    from dossiers.importers import ReceivableImporter
+
+    monkeypatch.setattr(ReceivableImporter, "batch_size", 2)
+    first = factories.DossierFactory(reference="D-1")
+    second = factories.DossierFactory(reference="D-2")
+    rows = [HEADER]
+    for n in range(7):
+        reference = "D-1" if n % 3 == 0 else "D-2"
+        rows.append([reference, f"F{n}", "01/01/2026", f"{n + 1:02d}/03/2026", "50", f"{n + 1}"])
+    run = run_import("import_creances", csv_file(rows))
+    assert run.ok, run.err
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.outstanding == Decimal(1 + 4 + 7)
+    assert first.oldest_due_date == datetime.date(2026, 3, 1)
+    assert second.outstanding == Decimal(2 + 3 + 5 + 6)
+    assert second.oldest_due_date == datetime.date(2026, 3, 2)
+    assert JournalEntry.objects.filter(dossier=first).count() == 1
