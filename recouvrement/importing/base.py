@@ -39,9 +39,11 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
+        # Translators: where an import error is: a line of the file, or the whole file.
         where = _("ligne %(line)d") % {"line": self.line} if self.line else _("fichier")
         if self.column:
             where = _("%(where)s, colonne « %(column)s »") % {"where": where, "column": self.column}
+        # Translators: where an import error is (« ligne 12, colonne « nom » »), then what.
         return _("%(where)s : %(message)s") % {"where": where, "message": self.message}
 
 
@@ -202,6 +204,7 @@ class Importer:
     line rejected.
     """
 
+    # Translators: what the rows of an import describe; starts its summary, capitalised.
     #: What a row describes, for the summary ("dossiers", "créances"…): lazy, since
     #: a class attribute is set before any language is active.
     label = gettext_lazy("lignes")
@@ -255,6 +258,7 @@ class Importer:
             line,
             column,
             value,
+            # Translators: a duplicate key's error, then the line where the key first came.
             _("%(message)s : déjà ligne %(line)d.")
             % {"message": message.rstrip("."), "line": self._first_line},
         )

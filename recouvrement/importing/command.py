@@ -84,6 +84,7 @@ class ImportCommand(BaseCommand):
     def summary(self, result: ImportResult, importer: Importer) -> str:
         parts = [
             _(
+                # Translators: %(label)s is what the rows describe, « Dossiers », « Créances »…
                 "%(label)s : %(created)d créé(s), %(updated)d modifié(s), "
                 "%(unchanged)d inchangé(s), %(rejected)d ligne(s) rejetée(s)."
             )
