@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from .base import Importer, ImportResult, run_import, write_errors_csv
@@ -89,7 +90,7 @@ class ImportCommand(BaseCommand):
                 "%(unchanged)d inchangé(s), %(rejected)d ligne(s) rejetée(s)."
             )
             % {
-                "label": str(importer.label).capitalize(),
+                "label": capfirst(str(importer.label)),
                 "created": result.created,
                 "updated": result.updated,
                 "unchanged": result.unchanged,
