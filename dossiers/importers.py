@@ -245,7 +245,7 @@ class DossierImporter(Importer):
         changed: list[Dossier] = []
         changed_fields: set[str] = set()
         journal: list[JournalEntry] = []
-        phrases: dict[str, str] = {}  # the journal's, translated at the first change
+        phrases: dict[str, Any] = {}  # the journal's, translated at the first change
         for row in records:
             dossier = existing.get(row.reference)
             if dossier is None:
@@ -343,9 +343,9 @@ class DossierImporter(Importer):
         }
 
     @staticmethod
-    def _journal_phrases() -> dict[str, str]:
+    def _journal_phrases() -> dict[str, Any]:
         """What the journal of a changed file says, translated once per batch (not
-        once per file): the message, and the change of each field."""
+        once per file): the message, the change of each field, the choices' labels."""
         return {
             "updated": _("Dossier modifié par import (%(file)s) : %(changes)s."),
             "status": _("statut %(old)s → %(new)s"),
@@ -355,19 +355,23 @@ class DossierImporter(Importer):
             "siren": _("SIREN « %(old)s » → « %(new)s »"),
             # Translators: the former collaborator of a file that had none.
             "nobody": _("personne"),
+            "status_labels": {value: str(label) for value, label in Dossier.Status.choices},
+            "kind_labels": {value: str(label) for value, label in Dossier.Kind.choices},
         }
 
-    def _describe(self, dossier: Dossier, field: str, value: Any, phrases: dict[str, str]) -> str:
+    def _describe(self, dossier: Dossier, field: str, value: Any, phrases: dict[str, Any]) -> str:
         old = getattr(dossier, field)
         if field == "status":
-            old, value = Dossier.Status(old).label, Dossier.Status(value).label
+            labels = phrases["status_labels"]
+            old, value = labels[old], labels[value]
         elif field == "assigned_to_id":
             old, value = (
                 self.usernames.get(old, phrases["nobody"]),
                 self.usernames.get(value, value),
             )
         elif field == "kind":
-            old, value = Dossier.Kind(old).label, Dossier.Kind(value).label
+            labels = phrases["kind_labels"]
+            old, value = labels[old], labels[value]
         return phrases[field] % {"old": old, "new": value}
 
 
