@@ -16,6 +16,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from dossiers.importers import (
     chunked,
@@ -62,7 +64,12 @@ KIND_VALUES = {
     "tel": Kind.PHONE,
     "phone": Kind.PHONE,
 }
-KIND_LABELS = {Kind.POSTAL: "courrier", Kind.EMAIL: "e-mail", Kind.PHONE: "téléphone"}
+#: The kinds of means as messages name them (lazy: translated where they are used).
+KIND_LABELS = {
+    Kind.POSTAL: gettext_lazy("courrier"),
+    Kind.EMAIL: gettext_lazy("e-mail"),
+    Kind.PHONE: gettext_lazy("téléphone"),
+}
 STATUS_VALUES = {
     "a_qualifier": Status.PENDING,
     "pending": Status.PENDING,
@@ -196,11 +203,15 @@ def default_rule_enforce_bulk(dossier_ids: list[int]) -> dict[int, list[str]]:
         if chosen_ids
         else []
     )
-    if chosen:
-        ContactPoint.objects.filter(pk__in=[p.pk for p in chosen]).update(is_default=True)
+    if not chosen:
+        return said
+    ContactPoint.objects.filter(pk__in=[p.pk for p in chosen]).update(is_default=True)
+    # Translated once, not once per file.
+    becomes = _("%(means)s devient le moyen par défaut (%(kind)s)")
+    kinds = {kind: str(label) for kind, label in KIND_LABELS.items()}
     for point in chosen:
         said.setdefault(point.dossier_id, []).append(
-            f"{point_label(point)} devient le moyen par défaut ({KIND_LABELS[point.kind]})"
+            becomes % {"means": point_label(point), "kind": kinds[point.kind]}
         )
     return said
 
@@ -223,36 +234,40 @@ def dossier_contact_status_refresh_bulk(dossier_ids: list[int]) -> dict[int, str
     )
     now = timezone.now()
     if to_check:
-        Dossier.objects.filter(pk__in=[pk for pk, _ in to_check]).update(
+        Dossier.objects.filter(pk__in=[pk for pk, _status in to_check]).update(
             status=Dossier.Status.CONTACT_CHECK, updated_at=now
         )
     if back:
         Dossier.objects.filter(pk__in=back).update(
             status=Dossier.Status.IN_PROGRESS, updated_at=now
         )
+    # Each message is made once per former status, not once per file.
     check_label = Dossier.Status.CONTACT_CHECK.label
-    for pk, status in to_check:
-        said[pk] = (
-            f"Statut : {Dossier.Status(status).label} → {check_label}. "
+    if to_check:
+        lost = _(
+            "Statut : %(old)s → %(new)s. "
             "Plus aucun moyen de contact valide : coordonnées à rechercher."
         )
-    for pk in back:
-        said[pk] = (
-            f"Statut : {check_label} → {Dossier.Status.IN_PROGRESS.label}. "
-            "Un moyen de contact valide est de nouveau disponible."
-        )
+        lost_from = {
+            status: lost % {"old": status.label, "new": check_label} for status in AUTO_CHECK_FROM
+        }
+        for pk, status in to_check:
+            said[pk] = lost_from[status]
+    if back:
+        found = _(
+            "Statut : %(old)s → %(new)s. Un moyen de contact valide est de nouveau disponible."
+        ) % {"old": check_label, "new": Dossier.Status.IN_PROGRESS.label}
+        for pk in back:
+            said[pk] = found
     return said
-
-
-def plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 class _ContactRulesMixin:
     """End of a contact or evidence import: default rule, status rule, journal."""
 
     source_name: str
-    journal_title: str
+    #: the journal entry of a file, with %(file)s and %(changes)s (lazy: a class attribute)
+    journal_message: str
     per_dossier: Counters
 
     def describe(self, counts: tuple[int, ...]) -> list[str]:  # pragma: no cover - protocol
@@ -264,13 +279,19 @@ class _ContactRulesMixin:
         # the status rule (cheaper, it estimates, than thousands of index probes),
         # once per chunk. SQLite probes the index: small chunks, less memory.
         size = 10_000 if connection.vendor == "postgresql" else 500
+        journal_message = str(self.journal_message)  # translated once
         for chunk in chunked(ids, size):
             defaults = default_rule_enforce_bulk(chunk)
             statuses = dossier_contact_status_refresh_bulk(chunk)
             entries = []
+            # Files share their counts: each set of counts is described once.
+            described: dict[tuple[int, ...], str] = {}
             for dossier_id in chunk:
-                parts = self.describe(self.per_dossier[dossier_id])
-                message = f"{self.journal_title} ({self.source_name}) : " + ", ".join(parts) + "."
+                counts = self.per_dossier[dossier_id]
+                changes = described.get(counts)
+                if changes is None:
+                    changes = described[counts] = ", ".join(self.describe(counts))
+                message = journal_message % {"file": self.source_name, "changes": changes}
                 if dossier_id in defaults:
                     message += " " + " ; ".join(defaults[dossier_id]) + "."
                 if dossier_id in statuses:
@@ -282,7 +303,7 @@ class _ContactRulesMixin:
                         message=message,
                         data={
                             "import": self.source_name,
-                            "counts": list(self.per_dossier[dossier_id]),
+                            "counts": list(counts),
                             "default_changed": dossier_id in defaults,
                         },
                     )
@@ -310,9 +331,9 @@ class ContactRow:
 
 
 class ContactImporter(_ContactRulesMixin, Importer):
-    label = "moyens de contact"
+    label = gettext_lazy("moyens de contact")
     analyze_tables = (Contact._meta.db_table, ContactPoint._meta.db_table)
-    journal_title = "Import de contacts"
+    journal_message = gettext_lazy("Import de contacts (%(file)s) : %(changes)s.")
     columns = (
         "reference_dossier",
         "contact",
@@ -354,11 +375,11 @@ class ContactImporter(_ContactRulesMixin, Importer):
         reference = text(row.get("reference_dossier"))
         key = text(row.get("contact"))
         if not reference:
-            self.error(line, "reference_dossier", "", "la référence du dossier est obligatoire.")
+            self.error(line, "reference_dossier", "", _("la référence du dossier est obligatoire."))
         if not key:
-            self.error(line, "contact", "", "la clé du contact est obligatoire.")
+            self.error(line, "contact", "", _("la clé du contact est obligatoire."))
         elif len(key) > 100:
-            self.error(line, "contact", key, "clé de contact trop longue (100 caractères).")
+            self.error(line, "contact", key, _("clé de contact trop longue (100 caractères)."))
         contact = self._parse_contact(line, row)
         raw_kind = text(row.get("canal"))
         kind = KIND_VALUES.get(header_key(raw_kind))
@@ -366,7 +387,10 @@ class ContactImporter(_ContactRulesMixin, Importer):
         value_key = ""
         if kind is None:
             self.error(
-                line, "canal", raw_kind, "canal inconnu : « courrier », « email » ou « telephone »."
+                line,
+                "canal",
+                raw_kind,
+                _("canal inconnu : « courrier », « email » ou « telephone »."),
             )
         else:
             value_key = self._parse_point(line, row, kind, point)
@@ -379,7 +403,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
                     line,
                     "statut",
                     raw_status,
-                    "statut inconnu : « a_qualifier », « valide » ou « invalide ».",
+                    _("statut inconnu : « a_qualifier », « valide » ou « invalide »."),
                 )
         is_default = None
         raw_default = row.get("par_defaut")
@@ -392,7 +416,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
                 line,
                 "par_defaut",
                 raw_default,
-                "seul un moyen de contact validé peut être par défaut (statut « valide »).",
+                _("seul un moyen de contact validé peut être par défaut (statut « valide »)."),
             )
         if line in self.rejected_lines:
             return None
@@ -401,7 +425,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
                 line,
                 "contact",
                 key,
-                "moyen de contact en double dans le fichier (même dossier, contact et valeur).",
+                _("moyen de contact en double dans le fichier (même dossier, contact et valeur)."),
             )
             return None
         if is_default and self.seen_before("default", reference, kind):
@@ -409,8 +433,11 @@ class ContactImporter(_ContactRulesMixin, Importer):
                 line,
                 "par_defaut",
                 raw_default,
-                f"deux moyens par défaut de type {KIND_LABELS[kind]} pour le dossier "
-                f"{reference} dans le fichier : un seul par dossier et par type.",
+                _(
+                    "deux moyens par défaut de type %(kind)s pour le dossier %(reference)s "
+                    "dans le fichier : un seul par dossier et par type."
+                )
+                % {"kind": KIND_LABELS[kind], "reference": reference},
             )
             return None
         return ContactRow(line, reference, key, contact, kind, value_key, point, status, is_default)
@@ -421,7 +448,9 @@ class ContactImporter(_ContactRulesMixin, Importer):
         if raw_civility:
             civility = CIVILITY_VALUES.get(header_key(raw_civility))
             if civility is None:
-                self.error(line, "civilite", raw_civility, "civilité inconnue : « M. » ou « Mme ».")
+                self.error(
+                    line, "civilite", raw_civility, _("civilité inconnue : « M. » ou « Mme ».")
+                )
             else:
                 contact["civility"] = civility
         for column, field, limit in (
@@ -434,19 +463,27 @@ class ContactImporter(_ContactRulesMixin, Importer):
             if not value:
                 continue
             if len(value) > limit:
-                self.error(line, column, value, f"trop long ({limit} caractères au plus).")
+                self.error(
+                    line,
+                    column,
+                    value,
+                    _("trop long (%(max)d caractères au plus).") % {"max": limit},
+                )
                 continue
             if column in ("observation", "fonction"):
                 found = forbidden_terms_found(value, self.terms)
                 if found:
-                    terms = ", ".join(f"« {term} »" for term, _ in found[:5])
+                    terms = ", ".join(f"« {term} »" for term, _category in found[:5])
                     self.error(
                         line,
                         column,
                         value,
-                        f"terme(s) non autorisé(s) {terms} : les informations saisies doivent "
-                        "être objectives, en relation avec la gestion du dossier, et ne pas "
-                        "porter atteinte à l'image de la personne.",
+                        _(
+                            "terme(s) non autorisé(s) %(terms)s : les informations saisies "
+                            "doivent être objectives, en relation avec la gestion du dossier, "
+                            "et ne pas porter atteinte à l'image de la personne."
+                        )
+                        % {"terms": terms},
                     )
                     continue
             contact[field] = value
@@ -456,7 +493,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
         if kind == Kind.PHONE:
             raw = text(row.get("telephone"))
             if not raw:
-                self.error(line, "telephone", "", "numéro obligatoire pour le canal telephone.")
+                self.error(line, "telephone", "", _("numéro obligatoire pour le canal telephone."))
                 return ""
             country = text(row.get("pays")).upper() or "FR"
             try:
@@ -469,7 +506,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
         if kind == Kind.EMAIL:
             raw = text(row.get("email"))
             if not raw:
-                self.error(line, "email", "", "adresse obligatoire pour le canal email.")
+                self.error(line, "email", "", _("adresse obligatoire pour le canal email."))
                 return ""
             try:
                 email = normalize_email(raw)
@@ -477,7 +514,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
                 self.error(line, "email", raw, str(exc))
                 return ""
             if len(email) > 254:
-                self.error(line, "email", raw, "adresse e-mail trop longue.")
+                self.error(line, "email", raw, _("adresse e-mail trop longue."))
                 return ""
             point["email"] = raw.strip()
             return email
@@ -494,25 +531,30 @@ class ContactImporter(_ContactRulesMixin, Importer):
                     line,
                     column,
                     value,
-                    f"ligne d'adresse trop longue ({len(value)} caractères ; "
-                    f"{POSTAL_LINE_LENGTH} au plus, norme postale).",
+                    _(
+                        "ligne d'adresse trop longue (%(length)d caractères ; "
+                        "%(max)d au plus, norme postale)."
+                    )
+                    % {"length": len(value), "max": POSTAL_LINE_LENGTH},
                 )
                 ok = False
             point[field] = value
         for column, field in (("adresse1", "address_line1"), ("ville", "city")):
             if not point[field]:
-                self.error(line, column, "", "obligatoire pour une adresse postale.")
+                self.error(line, column, "", _("obligatoire pour une adresse postale."))
                 ok = False
         country = text(row.get("pays")).upper() or "FR"
         if len(country) != 2 or not country.isalpha():
-            self.error(line, "pays", country, "code pays à deux lettres attendu (FR, BE…).")
+            self.error(line, "pays", country, _("code pays à deux lettres attendu (FR, BE…)."))
             ok = False
         postcode = text(row.get("code_postal")).replace(" ", "")
         if country == "FR" and not POSTCODE_FR.match(postcode):
-            self.error(line, "code_postal", postcode, "code postal français à 5 chiffres attendu.")
+            self.error(
+                line, "code_postal", postcode, _("code postal français à 5 chiffres attendu.")
+            )
             ok = False
         elif len(postcode) > 10:
-            self.error(line, "code_postal", postcode, "code postal trop long.")
+            self.error(line, "code_postal", postcode, _("code postal trop long."))
             ok = False
         point.update(postcode=postcode, country=country)
         if not ok:
@@ -526,21 +568,35 @@ class ContactImporter(_ContactRulesMixin, Importer):
         self.per_dossier.add(dossier_id, index)
 
     def describe(self, counts: tuple[int, ...]) -> list[str]:
+        contacts_added, contacts_updated, means_added, means_updated = counts
         parts = []
-        for count, one, many in zip(
-            counts,
-            ("contact ajouté", "contact modifié", "moyen de contact ajouté", "moyen modifié"),
-            (
-                "contacts ajoutés",
-                "contacts modifiés",
-                "moyens de contact ajoutés",
-                "moyens modifiés",
-            ),
-            strict=True,
-        ):
-            if count:
-                parts.append(plural(count, one, many))
-        return parts or ["aucun changement"]
+        if contacts_added:
+            parts.append(
+                ngettext("%(count)d contact ajouté", "%(count)d contacts ajoutés", contacts_added)
+                % {"count": contacts_added}
+            )
+        if contacts_updated:
+            parts.append(
+                ngettext(
+                    "%(count)d contact modifié", "%(count)d contacts modifiés", contacts_updated
+                )
+                % {"count": contacts_updated}
+            )
+        if means_added:
+            parts.append(
+                ngettext(
+                    "%(count)d moyen de contact ajouté",
+                    "%(count)d moyens de contact ajoutés",
+                    means_added,
+                )
+                % {"count": means_added}
+            )
+        if means_updated:
+            parts.append(
+                ngettext("%(count)d moyen modifié", "%(count)d moyens modifiés", means_updated)
+                % {"count": means_updated}
+            )
+        return parts or [_("aucun changement")]
 
     def write_batch(self, records: list[ContactRow]) -> None:
         now = timezone.now()
@@ -553,18 +609,19 @@ class ContactImporter(_ContactRulesMixin, Importer):
                     row.line,
                     "reference_dossier",
                     row.reference,
-                    f"dossier inconnu : aucune référence « {row.reference} ».",
+                    _("dossier inconnu : aucune référence « %(reference)s ».")
+                    % {"reference": row.reference},
                 )
             else:
                 rows.append((dossier_id, row))
         if not rows:
             return
-        lock_dossiers({d for d, _ in rows})
+        lock_dossiers({d for d, _row in rows})
 
         # Contacts: one query for those that exist, one insert for the new ones.
         contacts: dict[tuple[int, str], Contact] = {}
-        keys = sorted({r.key for _, r in rows})
-        for chunk in chunked(sorted({d for d, _ in rows}), 500):
+        keys = sorted({r.key for _dossier, r in rows})
+        for chunk in chunked(sorted({d for d, _row in rows}), 500):
             for contact in Contact.objects.filter(
                 among(Contact, "dossier_id", chunk), among(Contact, "external_key", keys)
             ):
@@ -581,7 +638,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
                 if contact is None:
                     if "last_name" not in row.contact:
                         self.error(
-                            row.line, "nom", "", "le nom est obligatoire pour créer le contact."
+                            row.line, "nom", "", _("le nom est obligatoire pour créer le contact.")
                         )
                         refused.add(ckey)
                         continue
@@ -608,7 +665,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
         if new_contacts:
             insert_objects(Contact, list(new_contacts.values()), CONTACT_INSERT, returning=True)
             contacts.update(new_contacts)
-            for dossier_id, _ in new_contacts:
+            for dossier_id, _key in new_contacts:
                 self._count(dossier_id, 0)
         if changed_contacts:
             update_objects(Contact, list(changed_contacts.values()), sorted(contact_fields))
@@ -643,8 +700,10 @@ class ContactImporter(_ContactRulesMixin, Importer):
                         row.line,
                         "par_defaut",
                         "oui",
-                        "seul un moyen de contact validé peut être par défaut "
-                        "(donnez le statut « valide »).",
+                        _(
+                            "seul un moyen de contact validé peut être par défaut "
+                            "(donnez le statut « valide »)."
+                        ),
                     )
                     continue
                 point = new_instance(
@@ -675,8 +734,11 @@ class ContactImporter(_ContactRulesMixin, Importer):
                     row.line,
                     "par_defaut",
                     "oui",
-                    "seul un moyen de contact validé peut être par défaut "
-                    f"(ce moyen est « {Status(point.status).label.lower()} »).",
+                    _(
+                        "seul un moyen de contact validé peut être par défaut "
+                        "(ce moyen est « %(status)s »)."
+                    )
+                    % {"status": Status(point.status).label.lower()},
                 )
                 continue
             starred = bool(row.is_default and not point.is_default)
@@ -761,6 +823,9 @@ class ContactImporter(_ContactRulesMixin, Importer):
         """Why a means is in the state the file gave it: an « import » evidence.
         ``fresh``: those of ``points`` written already with the key of their evidence
         (``last_evidence_id``, see ``reserve_ids``)."""
+        # Translated once per status, not once per means.
+        given_by_import = _("Statut « %(status)s » donné par l'import.")
+        comments = {status: given_by_import % {"status": status.label} for status in Status}
         evidences = [
             new_instance(
                 Evidence,
@@ -769,7 +834,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
                 occurred_at=now,
                 source=Evidence.Source.IMPORT,
                 source_detail=self.source_name[:200],
-                comment=f"Statut « {Status(point.status).label} » donné par l'import.",
+                comment=comments[point.status],
                 created_at=now,
             )
             for point in points
@@ -785,10 +850,10 @@ class ContactImporter(_ContactRulesMixin, Importer):
                 others.append((point, evidence))
         insert_objects(Evidence, keyed, ("id", *EVIDENCE_INSERT))
         if others:
-            insert_objects(Evidence, [e for _, e in others], EVIDENCE_INSERT, returning=True)
+            insert_objects(Evidence, [e for _point, e in others], EVIDENCE_INSERT, returning=True)
             for point, evidence in others:
                 point.last_evidence_id = evidence.pk
-            update_objects(ContactPoint, [p for p, _ in others], ["last_evidence"])
+            update_objects(ContactPoint, [p for p, _evidence in others], ["last_evidence"])
 
 
 # --- Qualification events -----------------------------------------------------------------
@@ -823,8 +888,8 @@ class EventRow:
 
 
 class EvidenceImporter(_ContactRulesMixin, Importer):
-    label = "événements"
-    journal_title = "Import d'événements"
+    label = gettext_lazy("événements")
+    journal_message = gettext_lazy("Import d'événements (%(file)s) : %(changes)s.")
     columns = ("date", "type", "valeur", "reference_dossier")
     required_columns = ("date", "type", "valeur")
     aliases = {"dossier": "reference_dossier", "evenement": "type", "valeur_contact": "valeur"}
@@ -842,7 +907,7 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
         try:
             occurred_at = parse_datetime(raw_date) if text(raw_date) else None
             if occurred_at is None:
-                self.error(line, "date", "", "la date de l'événement est obligatoire.")
+                self.error(line, "date", "", _("la date de l'événement est obligatoire."))
         except ValueError as exc:
             self.error(line, "date", raw_date, str(exc))
         raw_kind = text(row.get("type"))
@@ -852,7 +917,8 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
                 line,
                 "type",
                 raw_kind,
-                "type d'événement inconnu (attendu : " + ", ".join(EVENT_KINDS) + ").",
+                _("type d'événement inconnu (attendu : %(kinds)s).")
+                % {"kinds": ", ".join(EVENT_KINDS)},
             )
             kind = None
         reference = text(row.get("reference_dossier"))
@@ -860,7 +926,7 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
         value = ""
         point_kind = POINT_KIND_OF_EVENT.get(kind) if kind else None
         if not raw_value:
-            self.error(line, "valeur", "", "la valeur (téléphone, e-mail ou adresse) manque.")
+            self.error(line, "valeur", "", _("la valeur (téléphone, e-mail ou adresse) manque."))
         elif point_kind == Kind.PHONE:
             try:
                 value = normalize_phone(raw_value)[0]
@@ -878,8 +944,10 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
                     line,
                     "valeur",
                     raw_value,
-                    "pour un courrier, la valeur est la première ligne de l'adresse suivie du "
-                    "code postal (exemple : « 12 rue de la Paix 75002 »).",
+                    _(
+                        "pour un courrier, la valeur est la première ligne de l'adresse suivie "
+                        "du code postal (exemple : « 12 rue de la Paix 75002 »)."
+                    ),
                 )
             else:
                 value = f"{postal_part(match['line'])}|{match['postcode']}"
@@ -888,7 +956,7 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
                     line,
                     "reference_dossier",
                     "",
-                    "la référence du dossier est obligatoire pour un événement postal.",
+                    _("la référence du dossier est obligatoire pour un événement postal."),
                 )
         if line in self.rejected_lines:
             return None
@@ -897,20 +965,36 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
                 line,
                 "valeur",
                 raw_value,
-                "événement en double dans le fichier (même date, type, valeur et dossier).",
+                _("événement en double dans le fichier (même date, type, valeur et dossier)."),
             )
             return None
         return EventRow(line, occurred_at, kind, point_kind, value, raw_value, reference)
 
     def describe(self, counts: tuple[int, ...]) -> list[str]:
         evidences, validated, invalidated, unstarred = counts
-        parts = [plural(evidences, "preuve enregistrée", "preuves enregistrées")]
+        parts = [
+            ngettext("%(count)d preuve enregistrée", "%(count)d preuves enregistrées", evidences)
+            % {"count": evidences}
+        ]
         if validated:
-            parts.append(plural(validated, "moyen validé", "moyens validés"))
+            parts.append(
+                ngettext("%(count)d moyen validé", "%(count)d moyens validés", validated)
+                % {"count": validated}
+            )
         if invalidated:
-            parts.append(plural(invalidated, "moyen invalidé", "moyens invalidés"))
+            parts.append(
+                ngettext("%(count)d moyen invalidé", "%(count)d moyens invalidés", invalidated)
+                % {"count": invalidated}
+            )
         if unstarred:
-            parts.append(plural(unstarred, "moyen par défaut perdu", "moyens par défaut perdus"))
+            parts.append(
+                ngettext(
+                    "%(count)d moyen par défaut perdu",
+                    "%(count)d moyens par défaut perdus",
+                    unstarred,
+                )
+                % {"count": unstarred}
+            )
         return parts
 
     def _count(self, dossier_id: int, index: int) -> None:
@@ -925,7 +1009,8 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
                     row.line,
                     "reference_dossier",
                     row.reference,
-                    f"dossier inconnu : aucune référence « {row.reference} ».",
+                    _("dossier inconnu : aucune référence « %(reference)s ».")
+                    % {"reference": row.reference},
                 )
             else:
                 rows.append(row)
@@ -952,22 +1037,27 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
                 dossier_id = dossiers[row.reference]
                 found = [p for p in found if p.dossier_id == dossier_id]
             if not found:
-                where = f" dans le dossier {row.reference}" if row.reference else ""
+                if row.reference:
+                    message = _(
+                        "aucun moyen de contact (%(kind)s) ne correspond à cette valeur "
+                        "dans le dossier %(reference)s."
+                    )
+                else:
+                    message = _("aucun moyen de contact (%(kind)s) ne correspond à cette valeur.")
                 self.error(
                     row.line,
                     "valeur",
                     row.raw_value,
-                    f"aucun moyen de contact ({KIND_LABELS[row.point_kind]}) ne correspond "
-                    f"à cette valeur{where}.",
+                    message % {"kind": KIND_LABELS[row.point_kind], "reference": row.reference},
                 )
                 continue
             matched.extend((row, p) for p in found)
         if not matched:
             return
-        lock_dossiers({p.dossier_id for _, p in matched})
+        lock_dossiers({p.dossier_id for _row, p in matched})
         # Already imported (same means, kind and moment): nothing to do again.
-        point_ids = sorted({p.pk for _, p in matched})
-        moments = sorted({r.occurred_at for r, _ in matched})
+        point_ids = sorted({p.pk for _row, p in matched})
+        moments = sorted({r.occurred_at for r, _point in matched})
         done: set[tuple[int, str, datetime.datetime]] = set()
         for chunk in chunked(point_ids, 900):
             done.update(

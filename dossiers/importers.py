@@ -19,6 +19,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from recouvrement.importing.base import Counters, Importer
 from recouvrement.importing.bulk import (
@@ -145,7 +147,7 @@ class DossierRow:
 
 
 class DossierImporter(Importer):
-    label = "dossiers"
+    label = gettext_lazy("dossiers")
     analyze_tables = (Dossier._meta.db_table,)
     columns = ("reference", "nom", "type", "siren", "charge", "statut")
     required_columns = ("reference",)
@@ -163,23 +165,29 @@ class DossierImporter(Importer):
     def parse_row(self, line: int, row: dict[str, Any]) -> DossierRow | None:
         reference = text(row.get("reference"))
         if not reference:
-            self.error(line, "reference", reference, "la référence du dossier est obligatoire.")
+            self.error(line, "reference", reference, _("la référence du dossier est obligatoire."))
         elif len(reference) > 50:
-            self.error(line, "reference", reference, "référence trop longue (50 caractères).")
+            self.error(line, "reference", reference, _("référence trop longue (50 caractères)."))
         elif self.seen_before(reference):
             self.duplicate_error(
-                line, "reference", reference, "référence en double dans le fichier (clé répétée)."
+                line,
+                "reference",
+                reference,
+                _("référence en double dans le fichier (clé répétée)."),
             )
         name = text(row.get("nom")) or None
         if name and len(name) > 200:
-            self.error(line, "nom", name, "nom trop long (200 caractères au plus).")
+            self.error(line, "nom", name, _("nom trop long (200 caractères au plus)."))
         kind = None
         raw_kind = text(row.get("type"))
         if raw_kind:
             kind = KIND_VALUES.get(header_key(raw_kind))
             if kind is None:
                 self.error(
-                    line, "type", raw_kind, "type inconnu : « particulier » ou « professionnel »."
+                    line,
+                    "type",
+                    raw_kind,
+                    _("type inconnu : « particulier » ou « professionnel »."),
                 )
         siren = None
         raw_siren = text(row.get("siren"))
@@ -191,7 +199,10 @@ class DossierImporter(Importer):
                 self.error(line, "siren", raw_siren, exc.messages[0])
             if siren and kind == Dossier.Kind.INDIVIDUAL:
                 self.error(
-                    line, "siren", raw_siren, "un SIREN n'est possible que pour un professionnel."
+                    line,
+                    "siren",
+                    raw_siren,
+                    _("un SIREN n'est possible que pour un professionnel."),
                 )
         assigned_to_id = None
         username = text(row.get("charge"))
@@ -202,7 +213,8 @@ class DossierImporter(Importer):
                     line,
                     "charge",
                     username,
-                    f"collaborateur inconnu : aucun utilisateur actif « {username} ».",
+                    _("collaborateur inconnu : aucun utilisateur actif « %(username)s ».")
+                    % {"username": username},
                 )
         status = None
         raw_status = text(row.get("statut"))
@@ -213,7 +225,8 @@ class DossierImporter(Importer):
                     line,
                     "statut",
                     raw_status,
-                    "statut inconnu (attendu : " + ", ".join(Dossier.Status.values) + ").",
+                    _("statut inconnu (attendu : %(values)s).")
+                    % {"values": ", ".join(Dossier.Status.values)},
                 )
         if line in self.rejected_lines:
             return None
@@ -232,11 +245,14 @@ class DossierImporter(Importer):
         changed: list[Dossier] = []
         changed_fields: set[str] = set()
         journal: list[JournalEntry] = []
+        phrases: dict[str, Any] = {}  # the journal's, translated at the first change
         for row in records:
             dossier = existing.get(row.reference)
             if dossier is None:
                 if not row.name:
-                    self.error(row.line, "nom", "", "le nom est obligatoire pour créer un dossier.")
+                    self.error(
+                        row.line, "nom", "", _("le nom est obligatoire pour créer un dossier.")
+                    )
                     continue
                 kind = row.kind or Dossier.Kind.INDIVIDUAL
                 if row.siren and kind != Dossier.Kind.COMPANY:
@@ -244,7 +260,7 @@ class DossierImporter(Importer):
                         row.line,
                         "siren",
                         row.siren,
-                        "un SIREN n'est possible que pour un professionnel (colonne type).",
+                        _("un SIREN n'est possible que pour un professionnel (colonne type)."),
                     )
                     continue
                 new.append(
@@ -269,15 +285,16 @@ class DossierImporter(Importer):
                     row.line,
                     "siren" if row.siren else "type",
                     row.siren or row.kind,
-                    "un SIREN n'est possible que pour un professionnel.",
+                    _("un SIREN n'est possible que pour un professionnel."),
                 )
                 continue
             if not changes:
                 self.unchanged += 1
                 continue
+            phrases = phrases or self._journal_phrases()
             described = []
             for field, value in changes.items():
-                described.append(self._describe(dossier, field, value))
+                described.append(self._describe(dossier, field, value, phrases))
                 setattr(dossier, field, value)
             dossier.updated_at = now
             changed.append(dossier)
@@ -286,16 +303,15 @@ class DossierImporter(Importer):
                 import_journal_entry(
                     dossier_id=dossier.pk,
                     action=Action.DOSSIER_UPDATED,
-                    message=f"Dossier modifié par import ({self.source_name}) : "
-                    + " ; ".join(described)
-                    + ".",
+                    message=phrases["updated"]
+                    % {"file": self.source_name, "changes": " ; ".join(described)},
                     data={"import": self.source_name, "fields": sorted(changes)},
                 )
             )
         if new:
             insert_objects(Dossier, new, DOSSIER_FIELDS, returning=True)
             # The same message and data for every created file (the data is encoded once).
-            message = f"Dossier créé par import ({self.source_name})."
+            message = _("Dossier créé par import (%(file)s).") % {"file": self.source_name}
             data = {"import": self.source_name}
             journal.extend(
                 import_journal_entry(
@@ -326,16 +342,37 @@ class DossierImporter(Importer):
             if value is not None and getattr(dossier, field) != value
         }
 
-    def _describe(self, dossier: Dossier, field: str, value: Any) -> str:
+    @staticmethod
+    def _journal_phrases() -> dict[str, Any]:
+        """What the journal of a changed file says, translated once per batch (not
+        once per file): the message, the change of each field, the choices' labels."""
+        return {
+            "updated": _("Dossier modifié par import (%(file)s) : %(changes)s."),
+            "status": _("statut %(old)s → %(new)s"),
+            "assigned_to_id": _("collaborateur %(old)s → %(new)s"),
+            "kind": _("type %(old)s → %(new)s"),
+            "name": _("nom « %(old)s » → « %(new)s »"),
+            "siren": _("SIREN « %(old)s » → « %(new)s »"),
+            # Translators: the former collaborator of a file that had none.
+            "nobody": _("personne"),
+            "status_labels": {value: str(label) for value, label in Dossier.Status.choices},
+            "kind_labels": {value: str(label) for value, label in Dossier.Kind.choices},
+        }
+
+    def _describe(self, dossier: Dossier, field: str, value: Any, phrases: dict[str, Any]) -> str:
+        old = getattr(dossier, field)
         if field == "status":
-            return f"statut {Dossier.Status(dossier.status).label} → {Dossier.Status(value).label}"
-        if field == "assigned_to_id":
-            old = self.usernames.get(dossier.assigned_to_id, "personne")
-            return f"collaborateur {old} → {self.usernames.get(value, value)}"
-        if field == "kind":
-            return f"type {Dossier.Kind(dossier.kind).label} → {Dossier.Kind(value).label}"
-        names = {"name": "nom", "siren": "SIREN"}
-        return f"{names[field]} « {getattr(dossier, field)} » → « {value} »"
+            labels = phrases["status_labels"]
+            old, value = labels[old], labels[value]
+        elif field == "assigned_to_id":
+            old, value = (
+                self.usernames.get(old, phrases["nobody"]),
+                self.usernames.get(value, value),
+            )
+        elif field == "kind":
+            labels = phrases["kind_labels"]
+            old, value = labels[old], labels[value]
+        return phrases[field] % {"old": old, "new": value}
 
 
 # --- Receivables ----------------------------------------------------------------------
@@ -364,7 +401,7 @@ RECEIVABLE_COLUMNS = {
 
 
 class ReceivableImporter(Importer):
-    label = "créances"
+    label = gettext_lazy("créances")
     analyze_tables = (Receivable._meta.db_table,)
     columns = ("reference_dossier", "numero", "date_emission", "date_echeance", "montant", "solde")
     required_columns = ("reference_dossier", "numero")
@@ -389,17 +426,18 @@ class ReceivableImporter(Importer):
         reference = text(row.get("reference_dossier"))
         number = text(row.get("numero"))
         if not reference:
-            self.error(line, "reference_dossier", "", "la référence du dossier est obligatoire.")
+            self.error(line, "reference_dossier", "", _("la référence du dossier est obligatoire."))
         if not number:
-            self.error(line, "numero", "", "le numéro de facture est obligatoire.")
+            self.error(line, "numero", "", _("le numéro de facture est obligatoire."))
         elif len(number) > 50:
-            self.error(line, "numero", number, "numéro trop long (50 caractères au plus).")
+            self.error(line, "numero", number, _("numéro trop long (50 caractères au plus)."))
         if reference and number and self.seen_before(reference, number):
             self.duplicate_error(
                 line,
                 "numero",
                 number,
-                f"créance en double dans le fichier (dossier {reference}, facture {number}).",
+                _("créance en double dans le fichier (dossier %(reference)s, facture %(number)s).")
+                % {"reference": reference, "number": number},
             )
         # The four value cells, parsed straight into locals (no dict per row).
         get = row.get
@@ -432,7 +470,7 @@ class ReceivableImporter(Importer):
             self.error(line, column, raw, str(exc))
             return None
         if value < 0:
-            self.error(line, column, raw, "un montant ne peut pas être négatif.")
+            self.error(line, column, raw, _("un montant ne peut pas être négatif."))
             return None
         return value
 
@@ -445,7 +483,8 @@ class ReceivableImporter(Importer):
                 line,
                 "solde",
                 row.get("solde") if row else balance,
-                f"le solde ({balance}) dépasse le montant de la créance ({amount}).",
+                _("le solde (%(balance)s) dépasse le montant de la créance (%(amount)s).")
+                % {"balance": balance, "amount": amount},
             )
             ok = False
         issue, due = get("issue_date"), get("due_date")
@@ -454,7 +493,8 @@ class ReceivableImporter(Importer):
                 line,
                 "date_echeance",
                 row.get("date_echeance") if row else due,
-                f"l'échéance ({due:%d/%m/%Y}) précède la date d'émission ({issue:%d/%m/%Y}).",
+                _("l'échéance (%(due)s) précède la date d'émission (%(issue)s).")
+                % {"due": f"{due:%d/%m/%Y}", "issue": f"{issue:%d/%m/%Y}"},
             )
             ok = False
         return ok
@@ -469,13 +509,14 @@ class ReceivableImporter(Importer):
                     row.line,
                     "reference_dossier",
                     row.reference,
-                    f"dossier inconnu : aucune référence « {row.reference} ».",
+                    _("dossier inconnu : aucune référence « %(reference)s ».")
+                    % {"reference": row.reference},
                 )
                 continue
             valid.append((dossier_id, row))
         if not valid:
             return
-        ids = sorted({d for d, _ in valid})
+        ids = sorted({d for d, _row in valid})
         wanted = {(d, r.number) for d, r in valid}
         existing: dict[tuple[int, str], Receivable] = {}
         # By file only: « dossier IN (…) AND number IN (…) » makes SQLite probe the
@@ -499,7 +540,7 @@ class ReceivableImporter(Importer):
                             row.line,
                             RECEIVABLE_COLUMNS[field],
                             "",
-                            "valeur obligatoire pour une nouvelle créance.",
+                            _("valeur obligatoire pour une nouvelle créance."),
                         )
                     continue
                 row.dossier_id = dossier_id
@@ -541,19 +582,22 @@ class ReceivableImporter(Importer):
     def finish(self) -> None:
         refresh_totals(sorted(self.pending_totals))
         entries = []
-        title = f"Import de créances ({self.source_name}) : "
+        # Translated once, not once per file.
+        imported = _("Import de créances (%(file)s) : %(changes)s.")
+        added = _("%(count)d créance(s) ajoutée(s)")
+        modified = _("%(count)d créance(s) modifiée(s)")
         source = json.dumps(self.source_name)
         for dossier_id, (created, updated) in self.per_dossier.items():
             parts = []
             if created:
-                parts.append(f"{created} créance(s) ajoutée(s)")
+                parts.append(added % {"count": created})
             if updated:
-                parts.append(f"{updated} créance(s) modifiée(s)")
+                parts.append(modified % {"count": updated})
             entries.append(
                 import_journal_entry(
                     dossier_id=dossier_id,
                     action=Action.RECEIVABLE_IMPORTED,
-                    message=title + ", ".join(parts) + ".",
+                    message=imported % {"file": self.source_name, "changes": ", ".join(parts)},
                     data=JsonText(
                         f'{{"import": {source}, "created": {created}, "updated": {updated}}}'
                     ),

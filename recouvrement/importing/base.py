@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .reader import RowSource, SourceError, header_key, open_source
 
@@ -37,10 +39,12 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = f"ligne {self.line}" if self.line else "fichier"
+        # Translators: where an import error is: a line of the file, or the whole file.
+        where = _("ligne %(line)d") % {"line": self.line} if self.line else _("fichier")
         if self.column:
-            where = f"{where}, colonne « {self.column} »"
-        return f"{where} : {self.message}"
+            where = _("%(where)s, colonne « %(column)s »") % {"where": where, "column": self.column}
+        # Translators: where an import error is (« ligne 12, colonne « nom » »), then what.
+        return _("%(where)s : %(message)s") % {"where": where, "message": self.message}
 
 
 class KeyLines:
@@ -200,8 +204,10 @@ class Importer:
     line rejected.
     """
 
-    #: French name of what a row describes, for the summary ("dossiers", "créances"…)
-    label = "lignes"
+    # Translators: what the rows of an import describe; starts its summary, capitalised.
+    #: What a row describes, for the summary ("dossiers", "créances"…): lazy, since
+    #: a class attribute is set before any language is active.
+    label = gettext_lazy("lignes")
     columns: tuple[str, ...] = ()
     required_columns: tuple[str, ...] = ()
     #: other spellings accepted for a column, as header_key() of them → canonical name
@@ -248,7 +254,14 @@ class Importer:
     def duplicate_error(self, line: int, column: str, value: Any, message: str) -> None:
         """``error()`` for the duplicate ``seen_before`` just found, naming the line
         where the key first appeared."""
-        self.error(line, column, value, f"{message.rstrip('.')} : déjà ligne {self._first_line}.")
+        self.error(
+            line,
+            column,
+            value,
+            # Translators: a duplicate key's error, then the line where the key first came.
+            _("%(message)s : déjà ligne %(line)d.")
+            % {"message": message.rstrip("."), "line": self._first_line},
+        )
 
     def parse_row(self, line: int, row: dict[str, Any]) -> Any | None:  # pragma: no cover
         raise NotImplementedError
@@ -278,21 +291,36 @@ def match_header(
                         1,
                         name,
                         name,
-                        f"colonne inconnue « {name} » (colonnes attendues : "
-                        f"{', '.join(importer.columns)} ; --ignore-unknown pour l'ignorer).",
+                        _(
+                            "colonne inconnue « %(name)s » (colonnes attendues : %(columns)s ; "
+                            "--ignore-unknown pour l'ignorer)."
+                        )
+                        % {"name": name, "columns": ", ".join(importer.columns)},
                     )
                 )
             continue
         if canonical in found:
             errors.append(
-                RowError(1, name, name, f"la colonne « {canonical} » apparaît deux fois.")
+                RowError(
+                    1,
+                    name,
+                    name,
+                    _("la colonne « %(column)s » apparaît deux fois.") % {"column": canonical},
+                )
             )
             continue
         found.add(canonical)
         mapping.append((index, canonical))
     for column in importer.required_columns:
         if column not in found:
-            errors.append(RowError(1, column, "", f"colonne obligatoire « {column} » absente."))
+            errors.append(
+                RowError(
+                    1,
+                    column,
+                    "",
+                    _("colonne obligatoire « %(column)s » absente.") % {"column": column},
+                )
+            )
     if errors:
         raise HeaderError(errors)
     return mapping
@@ -327,8 +355,11 @@ def parse_inline(importer: Importer, source: RowSource, mapping, counter: list[i
                 line,
                 "",
                 "",
-                f"{len(values)} valeurs pour {width} colonnes "
-                "(séparateur ou guillemets mal placés ?).",
+                _(
+                    "%(values)d valeurs pour %(columns)d colonnes "
+                    "(séparateur ou guillemets mal placés ?)."
+                )
+                % {"values": len(values), "columns": width},
             )
             continue
         if len(values) >= width:

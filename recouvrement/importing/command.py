@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from .base import Importer, ImportResult, run_import, write_errors_csv
 
@@ -65,30 +67,47 @@ class ImportCommand(BaseCommand):
         if options["errors"]:
             write_errors_csv(result.errors, options["errors"])
             if result.errors:
-                self.stderr.write(f"Erreurs écrites dans {options['errors']}.")
+                self.stderr.write(_("Erreurs écrites dans %(path)s.") % {"path": options["errors"]})
         self.stdout.write(self.summary(result, importer))
         if result.errors and not options["skip_invalid"]:
             if options["dry_run"]:
-                reason = "la simulation a trouvé des erreurs : l'import serait refusé"
+                reason = _("la simulation a trouvé des erreurs : l'import serait refusé")
             else:
-                reason = "rien n'a été importé"
+                reason = _("rien n'a été importé")
             raise CommandError(
-                f"{len(result.errors)} erreur(s) sur {result.rejected} ligne(s) : {reason} "
-                "(corrigez le fichier, ou --skip-invalid pour importer les lignes valides)."
+                _(
+                    "%(errors)d erreur(s) sur %(lines)d ligne(s) : %(reason)s "
+                    "(corrigez le fichier, ou --skip-invalid pour importer les lignes valides)."
+                )
+                % {"errors": len(result.errors), "lines": result.rejected, "reason": reason}
             )
 
     def summary(self, result: ImportResult, importer: Importer) -> str:
-        label = importer.label
         parts = [
-            f"{label.capitalize()} : {result.created} créé(s), {result.updated} modifié(s), "
-            f"{result.unchanged} inchangé(s), {result.rejected} ligne(s) rejetée(s).",
-            f"{result.rows} ligne(s) lue(s) en {result.seconds:.2f} s "
-            f"({result.rate:,.0f} lignes/s).".replace(",", "\u202f"),
+            _(
+                # Translators: %(label)s is what the rows describe, « Dossiers », « Créances »…
+                "%(label)s : %(created)d créé(s), %(updated)d modifié(s), "
+                "%(unchanged)d inchangé(s), %(rejected)d ligne(s) rejetée(s)."
+            )
+            % {
+                "label": capfirst(str(importer.label)),
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "rejected": result.rejected,
+            },
+            _("%(rows)d ligne(s) lue(s) en %(seconds).2f s (%(rate)s lignes/s).")
+            % {
+                "rows": result.rows,
+                "seconds": result.seconds,
+                # Thousands apart by a narrow no-break space, as French writes them.
+                "rate": f"{result.rate:,.0f}".replace(",", "\u202f"),
+            },
         ]
         if result.dry_run:
-            parts.append("Simulation (--dry-run) : rien n'a été écrit.")
+            parts.append(_("Simulation (--dry-run) : rien n'a été écrit."))
         elif not result.written:
-            parts.append("Rien n'a été écrit.")
+            parts.append(_("Rien n'a été écrit."))
         elif result.created == 0 and result.updated == 0 and not result.errors:
-            parts.append("Rien de nouveau : ce fichier a déjà été importé, aucune modification.")
+            parts.append(_("Rien de nouveau : ce fichier a déjà été importé, aucune modification."))
         return "\n".join(parts)

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 ENCODING_ALIASES = {
     "utf8": "utf-8",
     "utf-8": "utf-8",
@@ -29,7 +31,7 @@ CHUNK = 1 << 20
 
 
 class SourceError(Exception):
-    """The file cannot be read at all (message in French)."""
+    """The file cannot be read at all (message for people, through gettext)."""
 
 
 def header_key(name: Any) -> str:
@@ -55,7 +57,7 @@ def normalize_encoding(name: str) -> str:
         try:
             return codecs.lookup(name).name
         except LookupError:
-            raise SourceError(f"Encodage inconnu : « {name} ».") from None
+            raise SourceError(_("Encodage inconnu : « %(name)s ».") % {"name": name}) from None
 
 
 def normalize_delimiter(value: str) -> str:
@@ -63,7 +65,8 @@ def normalize_delimiter(value: str) -> str:
         return DELIMITER_ALIASES[value if value in ("\t",) else value.strip().lower()]
     except KeyError:
         raise SourceError(
-            f"Séparateur non pris en charge : « {value} » (utilisez « ; », « , » ou « tab »)."
+            _("Séparateur non pris en charge : « %(value)s » (utilisez « ; », « , » ou « tab »).")
+            % {"value": value}
         ) from None
 
 
@@ -161,7 +164,8 @@ class CsvSource(RowSource):
         except UnicodeDecodeError as exc:
             self.close()
             raise SourceError(
-                f"Le fichier n'est pas lisible dans l'encodage {self.encoding} : {exc.reason}."
+                _("Le fichier n'est pas lisible dans l'encodage %(encoding)s : %(reason)s.")
+                % {"encoding": self.encoding, "reason": exc.reason}
             ) from None
         self.delimiter = normalize_delimiter(delimiter) if delimiter else detect_delimiter(first)
         header_rows = list(csv.reader([first], delimiter=self.delimiter))
@@ -180,11 +184,16 @@ class CsvSource(RowSource):
                 yield start, values
         except UnicodeDecodeError as exc:
             raise SourceError(
-                f"Ligne {line + 1} : octets illisibles dans l'encodage {self.encoding} "
-                f"({exc.reason}) ; précisez --encoding."
+                _(
+                    "Ligne %(line)d : octets illisibles dans l'encodage %(encoding)s "
+                    "(%(reason)s) ; précisez --encoding."
+                )
+                % {"line": line + 1, "encoding": self.encoding, "reason": exc.reason}
             ) from None
         except csv.Error as exc:
-            raise SourceError(f"Ligne {line + 1} : CSV mal formé ({exc}).") from None
+            raise SourceError(
+                _("Ligne %(line)d : CSV mal formé (%(error)s).") % {"line": line + 1, "error": exc}
+            ) from None
 
     def progress(self) -> int:
         return self._counter.count
@@ -204,7 +213,7 @@ class XlsxSource(RowSource):
         try:
             self._workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise SourceError(f"Classeur XLSX illisible : {exc}.") from None
+            raise SourceError(_("Classeur XLSX illisible : %(error)s.") % {"error": exc}) from None
         sheet = self._workbook.worksheets[0]
         self.total = sheet.max_row
         self._rows = sheet.iter_rows(values_only=True)
@@ -240,7 +249,7 @@ def open_source(
 ) -> RowSource:
     path = Path(path)
     if not path.is_file():
-        raise SourceError(f"Fichier introuvable : {path}.")
+        raise SourceError(_("Fichier introuvable : %(path)s.") % {"path": path})
     with open(path, "rb") as probe:
         magic = probe.read(4)
     if path.suffix.lower() in (".xlsx", ".xlsm") or magic == b"PK\x03\x04":

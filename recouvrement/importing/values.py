@@ -1,5 +1,6 @@
 """Parsing of cell values as French files write them. Each parser raises
-ValueError with a French message that names what was expected."""
+ValueError with a message for people (French source text, through gettext) that
+names what was expected; gettext is only called when a value is refused."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009'€")
 _FR_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
@@ -52,20 +54,27 @@ def _decimal_from_text(raw: str) -> Decimal:
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(f"« {raw} » n'est pas un montant (exemple : 1 234,56).") from None
+        raise ValueError(_not_an_amount(raw)) from None
     if not number.is_finite():
-        raise ValueError(f"« {raw} » n'est pas un montant (exemple : 1 234,56).")
+        raise ValueError(_not_an_amount(raw))
     if number != number.quantize(TWO_PLACES):
-        raise ValueError(f"« {raw} » a plus de deux décimales : un montant est en centimes.")
+        raise ValueError(
+            _("« %(value)s » a plus de deux décimales : un montant est en centimes.")
+            % {"value": raw}
+        )
     if abs(number) >= Decimal("1e12"):
-        raise ValueError(f"« {raw} » est un montant trop grand.")
+        raise ValueError(_("« %(value)s » est un montant trop grand.") % {"value": raw})
     return number.quantize(TWO_PLACES)
+
+
+def _not_an_amount(value: Any) -> str:
+    return _("« %(value)s » n'est pas un montant (exemple : 1 234,56).") % {"value": value}
 
 
 def parse_amount(value: Any) -> Decimal:
     """``1 234,56``, ``1234.56``, ``1.234,56 €`` or an XLSX number, as Decimal."""
     if isinstance(value, bool):
-        raise ValueError(f"« {value} » n'est pas un montant (exemple : 1 234,56).")
+        raise ValueError(_not_an_amount(value))
     if isinstance(value, int | float | Decimal):
         # Through str() so that 0.1 stays 0.10 and not 0.1000000000000000055….
         return _decimal_from_text(repr(value) if isinstance(value, float) else str(value))
@@ -84,8 +93,21 @@ def _date_from_text(raw: str) -> datetime.date:
             year, month, day = (int(g) for g in match.groups())
             return datetime.date(year, month, day)
     except ValueError:
-        raise ValueError(f"« {raw} » n'est pas une date qui existe.") from None
-    raise ValueError(f"« {raw} » n'est pas une date (attendu : JJ/MM/AAAA ou AAAA-MM-JJ).")
+        raise ValueError(
+            _("« %(value)s » n'est pas une date qui existe.") % {"value": raw}
+        ) from None
+    raise _NotADate(raw)
+
+
+class _NotADate(ValueError):
+    """Text that is not written as a date. Its message is made when it is read:
+    ``parse_datetime`` catches it for values that are valid in another form, and
+    those must not pay for a translation."""
+
+    def __str__(self) -> str:
+        return _("« %(value)s » n'est pas une date (attendu : JJ/MM/AAAA ou AAAA-MM-JJ).") % {
+            "value": self.args[0]
+        }
 
 
 def parse_date(value: Any) -> datetime.date:
@@ -113,7 +135,9 @@ def parse_datetime(value: Any) -> datetime.datetime:
                     int(year), int(month), int(day), int(hour), int(minute), int(second or 0)
                 )
             except ValueError:
-                raise ValueError(f"« {raw} » n'est pas une date et heure qui existe.") from None
+                raise ValueError(
+                    _("« %(value)s » n'est pas une date et heure qui existe.") % {"value": raw}
+                ) from None
         else:
             try:
                 moment = datetime.datetime.combine(_date_from_text(raw), datetime.time())
@@ -122,7 +146,10 @@ def parse_datetime(value: Any) -> datetime.datetime:
                     moment = datetime.datetime.fromisoformat(raw)
                 except ValueError:
                     raise ValueError(
-                        f"« {raw} » n'est pas une date (attendu : JJ/MM/AAAA HH:MM ou ISO 8601)."
+                        _(
+                            "« %(value)s » n'est pas une date (attendu : JJ/MM/AAAA HH:MM ou ISO 8601)."
+                        )
+                        % {"value": raw}
                     ) from None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
@@ -140,4 +167,6 @@ def parse_bool(value: Any) -> bool | None:
         return True
     if raw in FALSE_WORDS:
         return False
-    raise ValueError(f"« {value} » : répondez « oui » ou « non » (ou 1 / 0).")
+    raise ValueError(
+        _("« %(value)s » : répondez « oui » ou « non » (ou 1 / 0).") % {"value": value}
+    )
