@@ -118,6 +118,10 @@ def parse_date(value: Any) -> datetime.date:
     return _date_from_text(str(value).strip())
 
 
+def _midnight_of(raw: str) -> datetime.datetime:
+    return datetime.datetime.combine(_date_from_text(raw), datetime.time())
+
+
 def parse_datetime(value: Any) -> datetime.datetime:
     """A date and time (local time, Europe/Paris, unless the value carries an offset);
     a date alone means midnight."""
@@ -140,17 +144,21 @@ def parse_datetime(value: Any) -> datetime.datetime:
                 ) from None
         else:
             try:
-                moment = datetime.datetime.combine(_date_from_text(raw), datetime.time())
-            except ValueError:
-                try:
+                if len(raw) > 10:
+                    # A date with a time (« 2024-03-01T10:00 », with or without an
+                    # offset) is ISO 8601: read as a date, it would lose its time
+                    # (and an impossible time would become midnight).
                     moment = datetime.datetime.fromisoformat(raw)
-                except ValueError:
-                    raise ValueError(
-                        _(
-                            "« %(value)s » n'est pas une date (attendu : JJ/MM/AAAA HH:MM ou ISO 8601)."
-                        )
-                        % {"value": raw}
-                    ) from None
+                else:
+                    try:
+                        moment = _midnight_of(raw)
+                    except ValueError:  # compact ISO: 20240301
+                        moment = datetime.datetime.fromisoformat(raw)
+            except ValueError:
+                raise ValueError(
+                    _("« %(value)s » n'est pas une date (attendu : JJ/MM/AAAA HH:MM ou ISO 8601).")
+                    % {"value": raw}
+                ) from None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

@@ -137,3 +137,26 @@ def test_dates_french_and_iso():
         parse_date("demain")
     moment = parse_datetime("28/11/2026 14:30")
     assert (moment.hour, moment.minute, str(moment.tzinfo)) == (14, 30, "Europe/Paris")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-03-01T10:00", "2024-03-01 10:00:00+01:00"),
+        ("2024-03-01 10:15:30", "2024-03-01 10:15:30+01:00"),
+        ("2024-07-01T08:00:00+00:00", "2024-07-01 08:00:00+00:00"),
+        ("2024-07-01T08:00:00Z", "2024-07-01 08:00:00+00:00"),
+        ("20240301T101500", "2024-03-01 10:15:00+01:00"),
+        ("2024-03-01", "2024-03-01 00:00:00+01:00"),
+        ("20240301", "2024-03-01 00:00:00+01:00"),
+        ("01/03/2024 10h15", "2024-03-01 10:15:00+01:00"),
+    ],
+)
+def test_event_moments_keep_their_time_and_offset(raw, expected):
+    assert parse_datetime(raw).isoformat(" ") == expected
+
+
+@pytest.mark.parametrize("raw", ["2024-03-01T25:00", "2024-03-01 plus tard", "32/01/2024"])
+def test_impossible_moments_are_refused(raw):
+    with pytest.raises(ValueError, match="date"):
+        parse_datetime(raw)
