@@ -19,6 +19,7 @@ import unicodedata
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 PHONE_MOBILE = "mobile"
 PHONE_LANDLINE = "fixe"
@@ -69,7 +70,9 @@ def normalize_phone(raw: str, region: str = "FR") -> tuple[str, str]:
     """
     value = (raw or "").strip()
     if not value or any(c.isalpha() for c in value):
-        raise NormalizationError(f"« {raw} » n'est pas un numéro de téléphone valide.")
+        raise NormalizationError(
+            _("« %(value)s » n'est pas un numéro de téléphone valide.") % {"value": raw}
+        )
     region = region or "FR"
     parsed = _parse_phone(value, region)
     if parsed is None and region == "FR" and not value.startswith(("+", "00")):
@@ -77,7 +80,9 @@ def normalize_phone(raw: str, region: str = "FR") -> tuple[str, str]:
         # Réunion, 0694 Guyane…) is French too, but not in the FR numbering plan.
         parsed = next((found for r in OVERSEAS_REGIONS if (found := _parse_phone(value, r))), None)
     if parsed is None:
-        raise NormalizationError(f"« {raw} » n'est pas un numéro de téléphone valide.")
+        raise NormalizationError(
+            _("« %(value)s » n'est pas un numéro de téléphone valide.") % {"value": raw}
+        )
     return parsed
 
 
@@ -94,7 +99,9 @@ def normalize_email(raw: str) -> str:
     """The lower-cased address; raises NormalizationError when it is not an e-mail."""
     value = (raw or "").strip().lower()
     if not value or not _check_email(value):
-        raise NormalizationError(f"« {raw} » n'est pas une adresse e-mail valide.")
+        raise NormalizationError(
+            _("« %(value)s » n'est pas une adresse e-mail valide.") % {"value": raw}
+        )
     return value
 
 

@@ -145,3 +145,12 @@ def test_journal_and_plurals_follow_the_active_catalogue(csv_file, shouting):
     assert contacts_journal(csv_file) == (
         "IMPORT DE CONTACTS (c.csv) : 1 CONTACT AJOUTÉ, 2 MOYENS DE CONTACT AJOUTÉS."
     )
+
+
+def test_phone_and_email_errors_of_the_normaliser_are_translated(shouting):
+    from contacts.normalize import NormalizationError, normalize_email, normalize_phone
+
+    with pytest.raises(NormalizationError, match="« 06 12 » N'EST PAS UN NUMÉRO"):
+        normalize_phone("06 12")
+    with pytest.raises(NormalizationError, match="« pas@ » N'EST PAS UNE ADRESSE E-MAIL"):
+        normalize_email("pas@")
