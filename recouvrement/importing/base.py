@@ -182,6 +182,9 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
     written: bool = False
+    #: the file could not be read through (unreadable, bad header, bad bytes…):
+    #: nothing was written, whatever --skip-invalid says
+    aborted: bool = False
     encoding: str | None = None
     delimiter: str | None = None
     file_format: str = "csv"
@@ -412,14 +415,23 @@ def parse_in_child(importer: Importer, source: RowSource, mapping, counter: list
     sender.close()
     try:
         while True:
-            kind, payload, errors = receiver.recv()
+            try:
+                kind, payload, errors, counter[0] = receiver.recv()
+            except EOFError:  # the child ended without a word: killed (memory…)
+                child.join()
+                raise SourceError(
+                    _(
+                        "La lecture du fichier s'est arrêtée en cours de route (processus "
+                        "de lecture terminé, code %(code)s)."
+                    )
+                    % {"code": child.exitcode}
+                ) from None
             for error in errors:
                 importer.errors.append(error)
                 importer.rejected_lines.add(error.line)
             if kind == "batch":
                 yield payload
             elif kind == "end":
-                counter[0] = payload
                 return
             else:  # "failed": the exception the child met, raised here
                 raise payload
@@ -442,13 +454,13 @@ def _child_main(importer: Importer, source: RowSource, mapping, sender) -> None:
 
     try:
         for item in parse_inline(importer, source, mapping, counter):
-            sender.send(("batch", item, news()))
-        sender.send(("end", counter[0], news()))
+            sender.send(("batch", item, news(), counter[0]))
+        sender.send(("end", None, news(), counter[0]))
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there
         try:
-            sender.send(("failed", exc, news()))
+            sender.send(("failed", exc, news(), counter[0]))
         except Exception:  # noqa: BLE001 - e.g. an exception that does not pickle
-            sender.send(("failed", SourceError(str(exc)), news()))
+            sender.send(("failed", SourceError(str(exc)), news(), counter[0]))
     finally:
         sender.close()
 
@@ -471,6 +483,7 @@ def run_import(
         source = open_source(path, delimiter=delimiter, encoding=encoding)
     except SourceError as exc:
         result.errors = [RowError(0, "", str(path), str(exc))]
+        result.aborted = True
         return result
     result.encoding, result.delimiter, result.file_format = (
         source.encoding,
@@ -482,6 +495,7 @@ def run_import(
             mapping = match_header(importer, source.header, ignore_unknown)
         except HeaderError as exc:
             result.errors = exc.errors
+            result.aborted = True
             result.seconds = time.perf_counter() - started
             return result
         bar = _progress_bar(source, progress)
@@ -512,6 +526,8 @@ def run_import(
                 result.written = keep
         except SourceError as exc:
             importer.errors.append(RowError(0, "", "", str(exc)))
+            result.rows = counter[0]
+            result.aborted = True
             result.written = False
         finally:
             if bar is not None:

@@ -69,6 +69,14 @@ class ImportCommand(BaseCommand):
             if result.errors:
                 self.stderr.write(_("Erreurs écrites dans %(path)s.") % {"path": options["errors"]})
         self.stdout.write(self.summary(result, importer))
+        if result.aborted:
+            raise CommandError(
+                _(
+                    "%(errors)d erreur(s) : le fichier n'a pas pu être lu jusqu'au bout, "
+                    "rien n'a été importé."
+                )
+                % {"errors": len(result.errors)}
+            )
         if result.errors and not options["skip_invalid"]:
             if options["dry_run"]:
                 reason = _("la simulation a trouvé des erreurs : l'import serait refusé")

@@ -115,6 +115,8 @@ def test_unreadable_bytes_found_by_the_child_are_reported_and_nothing_is_written
     assert not run.ok
     # The line is the one the decoder reached (it reads ahead), as when inline.
     assert "octets illisibles dans l'encodage utf-8" in run.err
+    assert "Rien n'a été écrit." in run.out
+    assert "0 ligne(s) lue(s)" not in run.out  # the rows read before the bad bytes
     assert not ContactPoint.objects.exists()
     assert not multiprocessing.active_children()
 
@@ -135,4 +137,27 @@ def test_an_unexpected_failure_of_the_child_reaches_the_command(
         call_command("import_contacts", str(csv_file(contact_rows())), "--no-progress")
     assert not ContactPoint.objects.exists()
     assert Dossier.objects.count() == 1
+    assert not multiprocessing.active_children()
+
+
+def test_a_child_killed_midway_is_a_clear_error_and_nothing_is_written(
+    csv_file, run_import, parse_in, small_batches, monkeypatch
+):
+    factories.DossierFactory(reference="D-1")
+    parse = ContactImporter.parse_row
+
+    def dies_on_line_8(self, line, values):
+        if line == 8:
+            import os
+
+            os._exit(9)  # as the kernel's out-of-memory killer would end it
+        return parse(self, line, values)
+
+    monkeypatch.setattr(ContactImporter, "parse_row", dies_on_line_8)
+    parse_in("child")
+    run = run_import("import_contacts", csv_file(contact_rows()), "--skip-invalid")
+    assert not run.ok
+    assert "La lecture du fichier s'est arrêtée en cours de route" in run.err
+    assert "code 9" in run.err
+    assert not ContactPoint.objects.exists()
     assert not multiprocessing.active_children()

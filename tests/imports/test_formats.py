@@ -160,3 +160,15 @@ def test_event_moments_keep_their_time_and_offset(raw, expected):
 def test_impossible_moments_are_refused(raw):
     with pytest.raises(ValueError, match="date"):
         parse_datetime(raw)
+
+
+def test_a_file_that_cannot_be_read_fails_even_with_skip_invalid(csv_file, run_import, tmp_path):
+    """--skip-invalid skips bad rows; a file without its key column, or one that is
+    not there, is not a file of bad rows: the command fails (exit status 1)."""
+    run = run_import("import_dossiers", csv_file([["nom"], ["Alpha"]]), "--skip-invalid")
+    assert not run.ok
+    assert "colonne obligatoire « reference » absente" in run.err
+    assert "le fichier n'a pas pu être lu jusqu'au bout, rien n'a été importé" in run.error
+    run = run_import("import_dossiers", tmp_path / "absent.csv", "--skip-invalid")
+    assert not run.ok
+    assert "Fichier introuvable" in run.err
