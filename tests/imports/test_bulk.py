@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from dossiers.models import Dossier
@@ -87,3 +87,24 @@ def test_counters_keep_each_files_counts_across_growth():
     with pytest.raises(KeyError):
         counters[5_000]
     assert dict(counters.items())[2] == (1, 0, 2)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics of PostgreSQL's planner")
+def test_analyze_samples_only_the_tables_an_import_has_grown():
+    from django.test.utils import CaptureQueriesContext
+
+    from dossiers.models import Receivable
+    from recouvrement.importing.base import analyze
+
+    dossier = factories.DossierFactory()
+    for n in range(20):
+        factories.ReceivableFactory(dossier=dossier, number=f"F{n}")
+    table = Receivable._meta.db_table
+
+    def analysed(rows: int) -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            analyze((table,), rows)
+        return any(q["sql"].startswith("ANALYZE") for q in queries.captured_queries)
+
+    assert analysed(100)  # 20 rows known (or never analysed) for 100 read: sampled
+    assert not analysed(2)  # 20 rows now known, 2 read: the statistics still hold
