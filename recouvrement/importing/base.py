@@ -7,8 +7,12 @@ resolved against the database and written with bulk statements
 default rule, file totals, journal). Everything happens inside one transaction,
 so that the run is atomic: when a row was rejected and ``skip_invalid`` is off,
 or on a dry run, the transaction is rolled back and nothing is written, while
-every error of the file has still been found and reported. Memory holds one
-batch, the keys already seen (for duplicates) and small per-file counters.
+every error of the file has still been found and reported. Memory holds a few
+batches, the keys already seen (for duplicates) and small per-file counters.
+
+From ``CHILD_FROM`` bytes, the reading and the validation run in a forked process
+(``parse_in_child``) while this one writes: an import then keeps both processors
+busy. ``parse_row`` must therefore never touch the database.
 """
 
 from __future__ import annotations
