@@ -84,6 +84,7 @@ def test_rows_with_the_same_key_are_one_person(csv_file, run_import, dossier):
     entry = JournalEntry.objects.get(dossier=dossier)
     assert entry.actor_kind == "import"
     assert "2 contacts ajoutés, 4 moyens de contact ajoutés" in entry.message
+    assert entry.data == {"import": path.name, "counts": [2, 0, 4, 0], "default_changed": False}
 
 
 def test_same_means_in_another_format_is_the_same_means(csv_file, run_import, dossier):
@@ -145,6 +146,7 @@ def test_validated_means_without_default_get_the_most_recent_one(csv_file, run_i
     newer = ContactPoint.objects.get(value_key="+33698765432")
     older.refresh_from_db()
     assert newer.is_default and not older.is_default
+    assert JournalEntry.objects.get(dossier=dossier, action="import").data["default_changed"]
 
 
 def test_named_default_moves_the_star(csv_file, run_import, dossier):
