@@ -336,7 +336,10 @@ class ContactRow:
 
 class ContactImporter(_ContactRulesMixin, Importer):
     label = gettext_lazy("moyens de contact")
-    analyze_tables = (Contact._meta.db_table, ContactPoint._meta.db_table)
+    analyze_tables = {
+        Contact._meta.db_table: ("dossier_id", "external_key"),
+        ContactPoint._meta.db_table: ("contact_id", "dossier_id", "kind"),
+    }
     journal_message = gettext_lazy("Import de contacts (%(file)s) : %(changes)s.")
     columns = (
         "reference_dossier",

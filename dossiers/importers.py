@@ -148,7 +148,7 @@ class DossierRow:
 
 class DossierImporter(Importer):
     label = gettext_lazy("dossiers")
-    analyze_tables = (Dossier._meta.db_table,)
+    analyze_tables = {Dossier._meta.db_table: ("reference",)}
     columns = ("reference", "nom", "type", "siren", "charge", "statut")
     required_columns = ("reference",)
     aliases = {"collaborateur": "charge", "charge_de_recouvrement": "charge"}
@@ -402,7 +402,7 @@ RECEIVABLE_COLUMNS = {
 
 class ReceivableImporter(Importer):
     label = gettext_lazy("créances")
-    analyze_tables = (Receivable._meta.db_table,)
+    analyze_tables = {Receivable._meta.db_table: ("dossier_id",)}
     columns = ("reference_dossier", "numero", "date_emission", "date_echeance", "montant", "solde")
     required_columns = ("reference_dossier", "numero")
     aliases = {

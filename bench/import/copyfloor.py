@@ -55,7 +55,10 @@ def run(data_dir: Path) -> dict:
     result = {}
     # Each kind in its own transaction, committed inside its timing, as each import
     # command commits its own: PostgreSQL runs the deferred foreign-key checks of
-    # every inserted row at COMMIT, and that is part of writing the rows.
+    # every inserted row at COMMIT, and that is part of writing the rows. The time
+    # before the COMMIT is kept too ("before_commit"), for comparison with the
+    # previous way of timing the floor.
+    before_commit = {}
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         copy_file(cursor, "stage_dossiers", DOSSIER_HEADER, data_dir / "dossiers.csv")
@@ -72,6 +75,7 @@ def run(data_dir: Path) -> dict:
             },
             "FROM stage_dossiers s LEFT JOIN auth_user u ON u.username = s.charge",
         )
+        before_commit["dossiers"] = time.perf_counter() - started
     result["dossiers"] = {"rows": rows, "seconds": time.perf_counter() - started}
 
     started = time.perf_counter()
@@ -90,6 +94,7 @@ def run(data_dir: Path) -> dict:
             },
             "FROM stage_creances s JOIN dossiers_dossier d ON d.reference = s.reference_dossier",
         )
+        before_commit["creances"] = time.perf_counter() - started
     result["creances"] = {"rows": rows, "seconds": time.perf_counter() - started}
 
     started = time.perf_counter()
@@ -131,6 +136,9 @@ def run(data_dir: Path) -> dict:
             "FROM stage_contacts s JOIN dossiers_dossier d ON d.reference = s.reference_dossier "
             "JOIN contacts_contact c ON c.dossier_id = d.id AND c.external_key = s.contact",
         )
+        before_commit["contacts"] = time.perf_counter() - started
     result["contacts"] = {"rows": rows, "seconds": time.perf_counter() - started}
+    for kind, seconds in before_commit.items():
+        result[kind]["before_commit"] = seconds
     result["now"] = timezone.now().isoformat()
     return result

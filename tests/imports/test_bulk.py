@@ -103,8 +103,11 @@ def test_analyze_samples_only_the_tables_an_import_has_grown():
 
     def analysed(rows: int) -> bool:
         with CaptureQueriesContext(connection) as queries:
-            analyze((table,), rows)
+            analyze({table: ("dossier_id",)}, rows)
         return any(q["sql"].startswith("ANALYZE") for q in queries.captured_queries)
 
     assert analysed(100)  # 20 rows known (or never analysed) for 100 read: sampled
     assert not analysed(2)  # 20 rows now known, 2 read: the statistics still hold
+    with CaptureQueriesContext(connection) as queries:
+        analyze({table: ("dossier_id",)}, 1000, columns_only=True)
+    assert queries.captured_queries[-1]["sql"] == f'ANALYZE "{table}" ("dossier_id")'
