@@ -25,6 +25,8 @@ from dossiers.importers import (
     dossier_ids_by_reference,
     import_journal_entry,
     journal_insert,
+    unknown_dossier_error,
+    with_dossier_ids,
 )
 from dossiers.models import Dossier, JournalEntry
 from dossiers.objectivity import active_terms, forbidden_terms_found
@@ -607,20 +609,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
 
     def write_batch(self, records: list[ContactRow]) -> None:
         now = timezone.now()
-        dossiers = dossier_ids_by_reference({r.reference for r in records})
-        rows: list[tuple[int, ContactRow]] = []
-        for row in records:
-            dossier_id = dossiers.get(row.reference)
-            if dossier_id is None:
-                self.error(
-                    row.line,
-                    "reference_dossier",
-                    row.reference,
-                    _("dossier inconnu : aucune référence « %(reference)s ».")
-                    % {"reference": row.reference},
-                )
-            else:
-                rows.append((dossier_id, row))
+        rows: list[tuple[int, ContactRow]] = with_dossier_ids(self, records)
         if not rows:
             return
         lock_dossiers({d for d, _row in rows})
@@ -1012,13 +1001,7 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
         rows: list[EventRow] = []
         for row in records:
             if row.reference and row.reference not in dossiers:
-                self.error(
-                    row.line,
-                    "reference_dossier",
-                    row.reference,
-                    _("dossier inconnu : aucune référence « %(reference)s ».")
-                    % {"reference": row.reference},
-                )
+                unknown_dossier_error(self, row)
             else:
                 rows.append(row)
         # The means: phones and e-mails by their value anywhere, postal ones in the

@@ -64,6 +64,30 @@ def dossier_ids_by_reference(references: set[str]) -> dict[str, int]:
     return found
 
 
+def unknown_dossier_error(importer: Importer, row) -> None:
+    """The error of a row whose ``reference`` names no file."""
+    importer.error(
+        row.line,
+        "reference_dossier",
+        row.reference,
+        _("dossier inconnu : aucune référence « %(reference)s ».") % {"reference": row.reference},
+    )
+
+
+def with_dossier_ids(importer: Importer, records: list) -> list[tuple[int, Any]]:
+    """``(file id, row)`` for the rows whose ``reference`` names a file (one query per
+    900 references); the others are recorded as errors."""
+    dossiers = dossier_ids_by_reference({r.reference for r in records})
+    found = []
+    for row in records:
+        dossier_id = dossiers.get(row.reference)
+        if dossier_id is None:
+            unknown_dossier_error(importer, row)
+        else:
+            found.append((dossier_id, row))
+    return found
+
+
 def import_journal_entry(*, dossier_id: int, action: str, message: str, data=None):
     return new_instance(
         JournalEntry,
@@ -500,20 +524,7 @@ class ReceivableImporter(Importer):
         return ok
 
     def write_batch(self, records: list[ReceivableRow]) -> None:
-        dossiers = dossier_ids_by_reference({r.reference for r in records})
-        valid: list[tuple[int, ReceivableRow]] = []
-        for row in records:
-            dossier_id = dossiers.get(row.reference)
-            if dossier_id is None:
-                self.error(
-                    row.line,
-                    "reference_dossier",
-                    row.reference,
-                    _("dossier inconnu : aucune référence « %(reference)s ».")
-                    % {"reference": row.reference},
-                )
-                continue
-            valid.append((dossier_id, row))
+        valid: list[tuple[int, ReceivableRow]] = with_dossier_ids(self, records)
         if not valid:
             return
         ids = sorted({d for d, _row in valid})
