@@ -573,9 +573,6 @@ class ContactImporter(_ContactRulesMixin, Importer):
         )
 
     # -- writing -----------------------------------------------------------------------
-    def _count(self, dossier_id: int, index: int) -> None:
-        self.per_dossier.add(dossier_id, index)
-
     def describe(self, counts: tuple[int, ...]) -> list[str]:
         contacts_added, contacts_updated, means_added, means_updated = counts
         parts = []
@@ -662,11 +659,11 @@ class ContactImporter(_ContactRulesMixin, Importer):
             insert_objects(Contact, list(new_contacts.values()), CONTACT_INSERT, returning=True)
             contacts.update(new_contacts)
             for dossier_id, _key in new_contacts:
-                self._count(dossier_id, 0)
+                self.per_dossier.add(dossier_id, 0)
         if changed_contacts:
             update_objects(Contact, list(changed_contacts.values()), sorted(contact_fields))
             for contact in changed_contacts.values():
-                self._count(contact.dossier_id, 1)
+                self.per_dossier.add(contact.dossier_id, 1)
 
         # Means: those of the batch's existing contacts, in one query.
         existing_ids = [
@@ -721,7 +718,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
                     qualified.append(point)
                 if row.is_default:
                     new_defaults.append(point)
-                self._count(dossier_id, 2)
+                self.per_dossier.add(dossier_id, 2)
                 self.created += 1
                 continue
             changes = self._point_changes(point, row, now)
@@ -748,7 +745,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
             if changes or starred:
                 point_fields.update(changes)
                 changed_points[point.pk] = point
-                self._count(dossier_id, 3)
+                self.per_dossier.add(dossier_id, 3)
                 self.updated += 1
             elif contact.pk in touched_contacts:
                 self.updated += 1
@@ -993,9 +990,6 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
             )
         return parts
 
-    def _count(self, dossier_id: int, index: int) -> None:
-        self.per_dossier.add(dossier_id, index)
-
     def write_batch(self, records: list[EventRow]) -> None:
         dossiers = dossier_ids_by_reference({r.reference for r in records if r.reference})
         rows: list[EventRow] = []
@@ -1080,7 +1074,7 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
                 created_at=now,
             )
             evidences.append(evidence)
-            self._count(point.dossier_id, 0)
+            self.per_dossier.add(point.dossier_id, 0)
             newest = latest.get(point.pk)
             if newest is not None and row.occurred_at < newest:
                 applied.append(None)
@@ -1094,12 +1088,12 @@ class EvidenceImporter(_ContactRulesMixin, Importer):
                 point.status_changed_at = now
                 if new_status == Status.VALID:
                     point.validated_at = row.occurred_at
-                    self._count(point.dossier_id, 1)
+                    self.per_dossier.add(point.dossier_id, 1)
                 else:
-                    self._count(point.dossier_id, 2)
+                    self.per_dossier.add(point.dossier_id, 2)
                     if point.is_default:
                         point.is_default = False
-                        self._count(point.dossier_id, 3)
+                        self.per_dossier.add(point.dossier_id, 3)
                 self.updated += 1
             else:
                 if new_status == Status.VALID:

@@ -556,7 +556,7 @@ class ReceivableImporter(Importer):
                     continue
                 row.dossier_id = dossier_id
                 new.append(row)  # has every column of RECEIVABLE_INSERT
-                self._count(dossier_id, 0)
+                self.per_dossier.add(dossier_id, 0)
                 continue
             changes = {
                 f: getattr(row, f)
@@ -572,7 +572,7 @@ class ReceivableImporter(Importer):
             for field, value in changes.items():
                 setattr(receivable, field, value)
             changed.append(receivable)
-            self._count(dossier_id, 1)
+            self.per_dossier.add(dossier_id, 1)
         if new:
             insert_objects(Receivable, new, RECEIVABLE_INSERT)
         if changed:
@@ -586,9 +586,6 @@ class ReceivableImporter(Importer):
         touched = {row.dossier_id for row in new} | {r.dossier_id for r in changed}
         refresh_totals(sorted(self.pending_totals - touched))
         self.pending_totals = touched
-
-    def _count(self, dossier_id: int, index: int) -> None:
-        self.per_dossier.add(dossier_id, index)
 
     def finish(self) -> None:
         refresh_totals(sorted(self.pending_totals))
