@@ -12,6 +12,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from dossiers.models import Dossier
 
+from .normalize import phone_display
+
 POSTAL_LINE_LENGTH = 38  # AFNOR XPZ 10-011: at most 38 characters a line
 
 
@@ -185,7 +187,7 @@ class ContactPoint(models.Model):
     @property
     def display_value(self) -> str:
         if self.kind == self.Kind.PHONE:
-            return self.phone.as_national if self.phone else ""
+            return phone_display(self.phone)
         if self.kind == self.Kind.EMAIL:
             return self.email
         return ", ".join(self.address_lines)

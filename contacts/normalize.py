@@ -34,6 +34,9 @@ _LANDLINE_TYPES = {phonenumbers.PhoneNumberType.FIXED_LINE}
 
 # French overseas departments and collectivities with their own numbering plans.
 OVERSEAS_REGIONS = ("GP", "MQ", "GF", "RE", "YT", "PM")
+#: Numbers dialled nationally from France (0…): metropolitan France, the overseas
+#: departments, and Saint-Barthélemy and Saint-Martin, which share Guadeloupe's plan.
+NATIONAL_REGIONS = frozenset({"FR", *OVERSEAS_REGIONS, "BL", "MF"})
 
 
 class NormalizationError(ValueError):
@@ -86,6 +89,28 @@ def normalize_phone(raw: str, region: str = "FR") -> tuple[str, str]:
     return parsed
 
 
+@functools.lru_cache(maxsize=32_768)
+def _phone_display(e164: str) -> str:
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(number) in NATIONAL_REGIONS:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def phone_display(value) -> str:
+    """A stored number as an agent in France dials it: French numbers (overseas
+    departments included) nationally (``06 12 34 56 78``, ``0590 12 34 56``), any
+    other internationally (``+32 2 555 12 12``), never a foreign number that reads
+    as a French one. ``value``: an E.164 string or a ``PhoneNumber``."""
+    if not value:
+        return ""
+    e164 = value.as_e164 if hasattr(value, "as_e164") else str(value)
+    return _phone_display(e164)
+
+
 @functools.lru_cache(maxsize=16_384)
 def _check_email(value: str) -> bool:
     try:
@@ -136,6 +161,7 @@ __all__ = [
     "NormalizationError",
     "normalize_email",
     "normalize_phone",
+    "phone_display",
     "postal_part",
     "postal_value_key",
 ]

@@ -22,49 +22,18 @@ from dossiers.models import Dossier, JournalEntry
 from dossiers.objectivity import check_objectivity
 from dossiers.services import dossier_lock, journal_record, user_label
 
-from .models import POSTAL_LINE_LENGTH, Contact, ContactPoint, Evidence
-from .normalize import NormalizationError, normalize_email, normalize_phone, postal_value_key
+from . import rules
+from .models import Contact, ContactPoint, Evidence
+from .rules import AUTO_CHECK_FROM, EVIDENCE_EFFECT, EVIDENCE_KINDS_BY_POINT_KIND, MANUAL_KINDS  # noqa: F401 (re-exported)
 
 Action = JournalEntry.Action
 Status = ContactPoint.Status
 EK = Evidence.Kind
 
-# What each kind of evidence does to the means it is recorded against.
-EVIDENCE_EFFECT: dict[str, str | None] = {
-    EK.CALL_COMPLETED: Status.VALID,
-    EK.CALL_INCOMING: Status.VALID,
-    EK.RECEIPT_ACK: Status.VALID,
-    EK.LETTER_INCOMING: Status.VALID,
-    EK.EMAIL_REPLY: Status.VALID,
-    EK.MANUAL_VALIDATE: Status.VALID,
-    EK.WRONG_NUMBER: Status.INVALID,
-    EK.NPAI: Status.INVALID,
-    EK.BOUNCE: Status.INVALID,
-    EK.MANUAL_INVALIDATE: Status.INVALID,
-    EK.MANUAL_CANCEL: Status.PENDING,
-    EK.IMPORTED: None,
-}
-
-# Which evidence makes sense for which kind of means.
-EVIDENCE_KINDS_BY_POINT_KIND: dict[str, set[str]] = {
-    ContactPoint.Kind.PHONE: {EK.CALL_COMPLETED, EK.CALL_INCOMING, EK.WRONG_NUMBER},
-    ContactPoint.Kind.POSTAL: {EK.RECEIPT_ACK, EK.LETTER_INCOMING, EK.NPAI},
-    ContactPoint.Kind.EMAIL: {EK.EMAIL_REPLY, EK.BOUNCE},
-}
-MANUAL_KINDS = {EK.MANUAL_VALIDATE, EK.MANUAL_INVALIDATE, EK.MANUAL_CANCEL, EK.IMPORTED}
-
 ACTION_BY_STATUS = {
     Status.VALID: Action.POINT_VALIDATED,
     Status.INVALID: Action.POINT_INVALIDATED,
     Status.PENDING: Action.POINT_VALIDATION_CANCELLED,
-}
-
-# Statuses the application may move to « vérification coordonnées » by itself.
-AUTO_CHECK_FROM = {
-    Dossier.Status.INACTIVE,
-    Dossier.Status.IN_PROGRESS,
-    Dossier.Status.EXTERNAL_ACTIONS,
-    Dossier.Status.PAYMENT,
 }
 
 
@@ -85,21 +54,17 @@ def _locked_point(point: ContactPoint) -> ContactPoint:
 
 
 def default_rule_enforce(*, dossier_id: int, kind: str, user=None, source=Evidence.Source.SYSTEM):
-    """Give the star to the most recently validated means of a kind when none has it.
-
-    The caller holds the file lock. Returns the new default, or None when nothing changed.
+    """Give the star to the most recently validated means of a kind when none has it
+    (``rules.defaults_to_give``). The caller holds the file lock. Returns the new
+    default, or None when nothing changed.
     """
-    points = ContactPoint.objects.filter(dossier_id=dossier_id, kind=kind)
-    if points.filter(is_default=True).exists():
-        return None
-    candidate = (
-        points.filter(status=Status.VALID)
-        .order_by("-validated_at", "-id")
-        .select_related("contact")
-        .first()
+    valid = ContactPoint.objects.filter(dossier_id=dossier_id, kind=kind, status=Status.VALID)
+    chosen = rules.defaults_to_give(
+        valid.only("id", "dossier_id", "kind", "is_default", "validated_at")
     )
-    if candidate is None:
+    if not chosen:
         return None
+    candidate = ContactPoint.objects.select_related("contact").get(pk=chosen[0].pk)
     candidate.is_default = True
     candidate.save(update_fields=["is_default"])
     journal_record(
@@ -107,12 +72,10 @@ def default_rule_enforce(*, dossier_id: int, kind: str, user=None, source=Eviden
         action=Action.DEFAULT_CHANGED,
         actor=user,
         actor_kind=_actor_kind(source) if user is None else None,
-        message=_("%(value)s (%(contact)s) devient le moyen par défaut (%(kind)s).")
-        % {
-            "value": candidate.display_value,
-            "contact": candidate.contact.full_name,
-            "kind": candidate.get_kind_display(),
-        },
+        message=rules.default_given_message(
+            value=candidate.display_value, contact=candidate.contact.full_name, kind=kind
+        )
+        + ".",
         data={"point": candidate.pk, "kind": kind, "automatic": True},
     )
     return candidate
@@ -120,20 +83,14 @@ def default_rule_enforce(*, dossier_id: int, kind: str, user=None, source=Eviden
 
 def dossier_contact_status_refresh(*, dossier_id: int, user=None) -> None:
     """Move a file to « vérification coordonnées » when it has no usable means left,
-    and back to « en cours » when one appears again. The caller holds the file lock."""
+    and back to « en cours » when one appears again (``rules.contact_check_status``).
+    The caller holds the file lock."""
     dossier = Dossier.objects.get(pk=dossier_id)
     usable = ContactPoint.objects.filter(dossier_id=dossier_id).exclude(status=Status.INVALID)
-    has_usable = usable.exists()
-    new_status = None
-    if not has_usable and dossier.status in AUTO_CHECK_FROM:
-        new_status = Dossier.Status.CONTACT_CHECK
-        reason = _("Plus aucun moyen de contact valide : coordonnées à rechercher.")
-    elif has_usable and dossier.status == Dossier.Status.CONTACT_CHECK:
-        new_status = Dossier.Status.IN_PROGRESS
-        reason = _("Un moyen de contact valide est de nouveau disponible.")
+    new_status = rules.contact_check_status(dossier.status, has_usable=usable.exists())
     if new_status is None:
         return
-    old = dossier.get_status_display()
+    old = dossier.status
     dossier.status = new_status
     dossier.save(update_fields=["status", "updated_at"])
     journal_record(
@@ -141,8 +98,7 @@ def dossier_contact_status_refresh(*, dossier_id: int, user=None) -> None:
         action=Action.STATUS_CHANGED,
         actor=None,
         actor_kind=JournalEntry.ActorKind.SYSTEM,
-        message=_("Statut : %(old)s → %(new)s. %(reason)s")
-        % {"old": old, "new": dossier.get_status_display(), "reason": reason},
+        message=rules.contact_check_message(old, new_status),
         data={"status": new_status, "automatic": True, "by": user.pk if user else None},
     )
 
@@ -169,36 +125,20 @@ def _apply_evidence(
         recorded_by=user,
         comment=comment,
     )
-    new_status = EVIDENCE_EFFECT[kind]
-    old_status = point.status
-    was_default = point.is_default
-    fields = ["last_evidence"]
+    change = rules.qualification_apply(
+        point, EVIDENCE_EFFECT[kind], occurred_at=occurred_at, now=now
+    )
     point.last_evidence = evidence
-    if new_status is not None and new_status != old_status:
-        point.status = new_status
-        point.status_changed_at = now
-        fields += ["status", "status_changed_at"]
-        if new_status == Status.VALID:
-            point.validated_at = occurred_at
-            fields.append("validated_at")
-        elif point.is_default:
-            point.is_default = False
-            fields.append("is_default")
-    elif new_status == Status.VALID:
-        # A fresh proof makes it the most recently validated means again.
-        point.validated_at = max(point.validated_at or occurred_at, occurred_at)
-        fields.append("validated_at")
-    point.save(update_fields=fields)
+    point.save(update_fields=["last_evidence", *sorted(change.fields)])
 
-    label = Evidence.Kind(kind).label
     values = {
         "value": point.display_value,
         "contact": point.contact.full_name,
-        "evidence": label,
+        "evidence": Evidence.Kind(kind).label,
         "status": point.get_status_display().lower(),
     }
-    if new_status is not None and new_status != old_status:
-        action = ACTION_BY_STATUS[new_status]
+    if change.status_changed:
+        action = ACTION_BY_STATUS[point.status]
         message = _("%(value)s (%(contact)s) : %(evidence)s — désormais %(status)s.") % values
     else:
         action = Action.EVIDENCE
@@ -213,9 +153,9 @@ def _apply_evidence(
         message=message,
         data={"point": point.pk, "evidence": evidence.pk, "kind": kind, "status": point.status},
     )
-    if (was_default and not point.is_default) or point.status == Status.VALID:
+    if change.default_lost or point.status == Status.VALID:
         default_rule_enforce(dossier_id=point.dossier_id, kind=point.kind, user=user, source=source)
-    if new_status is not None and new_status != old_status:
+    if change.status_changed:
         dossier_contact_status_refresh(dossier_id=point.dossier_id, user=user)
     return evidence
 
@@ -232,7 +172,7 @@ def evidence_record(
     comment: str = "",
 ) -> Evidence:
     """Record a piece of evidence against a means and apply its effect."""
-    if kind not in MANUAL_KINDS and kind not in EVIDENCE_KINDS_BY_POINT_KIND[point.kind]:
+    if not rules.evidence_applies(kind, point.kind):
         raise QualificationError(
             _("« %(evidence)s » ne s'applique pas à un moyen de type %(kind)s.")
             % {"evidence": Evidence.Kind(kind).label, "kind": point.get_kind_display()}
@@ -283,7 +223,7 @@ def contact_point_cancel_validation(*, point: ContactPoint, user, comment: str =
 def contact_point_set_default(*, point: ContactPoint, user) -> ContactPoint:
     """Make a validated means the default of its kind in its file (the star)."""
     point = _locked_point(point)
-    if point.status != Status.VALID:
+    if not rules.can_be_default(point.status):
         raise QualificationError(_("Seul un moyen de contact validé peut être utilisé par défaut."))
     if point.is_default:
         return point
@@ -319,7 +259,7 @@ def contact_point_set_default(*, point: ContactPoint, user) -> ContactPoint:
 # --- Contacts and their means -------------------------------------------------------
 
 CONTACT_FIELDS = ("civility", "first_name", "last_name", "function", "observation")
-POSTAL_FIELDS = ("address_line1", "address_line2", "address_line3", "postcode", "city", "country")
+POSTAL_FIELDS = rules.POSTAL_FIELDS
 DUPLICATE_MESSAGES = {
     ContactPoint.Kind.PHONE: _lazy("Ce numéro de téléphone est déjà enregistré pour ce contact."),
     ContactPoint.Kind.EMAIL: _lazy("Cette adresse e-mail est déjà enregistrée pour ce contact."),
@@ -327,62 +267,17 @@ DUPLICATE_MESSAGES = {
 }
 
 
-def _clean_line(value: str) -> str:
-    return " ".join((value or "").split())
-
-
 def contact_point_values(*, kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The stored fields of a means from what a person typed: the value in its
-    normalised form, its ``value_key`` and, for a phone, mobile or landline.
+    """The stored fields of a means from what a person typed (``rules.means_values``).
 
     Raises ValidationError (field by field, in French) when the value cannot be a
     means of that kind.
     """
-    try:
-        if kind == ContactPoint.Kind.PHONE:
-            raw = values.get("phone") or ""
-            # A PhoneNumber (admin, model form) is passed on in E.164, not as displayed.
-            e164, phone_type = normalize_phone(str(getattr(raw, "as_e164", raw)))
-            return {"phone": e164, "phone_type": phone_type, "value_key": e164}
-        if kind == ContactPoint.Kind.EMAIL:
-            email = normalize_email(values.get("email") or "")
-            return {"email": email, "value_key": email}
-    except NormalizationError as exc:
-        raise ValidationError({kind: str(exc)}) from exc
-    if kind != ContactPoint.Kind.POSTAL:
-        raise ValidationError(_("Type de moyen de contact inconnu : %(kind)s.") % {"kind": kind})
-    fields = {name: _clean_line(values.get(name, "")) for name in POSTAL_FIELDS}
-    fields["postcode"] = fields["postcode"].replace(" ", "")
-    fields["country"] = (fields["country"] or "FR").upper()
-    errors: dict[str, str] = {}
-    if not fields["address_line1"]:
-        errors["address_line1"] = _("Saisissez la première ligne de l'adresse.")
-    if not fields["city"]:
-        errors["city"] = _("Saisissez la ville.")
-    for name in ("address_line1", "address_line2", "address_line3"):
-        if len(fields[name]) > POSTAL_LINE_LENGTH:
-            errors[name] = _(
-                "Au plus 38 caractères par ligne (norme postale) : %(count)d saisis."
-            ) % {"count": len(fields[name])}
-    town = f"{fields['postcode']} {fields['city']}"
-    if fields["city"] and len(town) > POSTAL_LINE_LENGTH:
-        errors["city"] = _(
-            "La ligne « code postal et ville » dépasse 38 caractères (norme postale)."
-        )
-    if not (len(fields["country"]) == 2 and fields["country"].isalpha()):
-        errors["country"] = _("Indiquez le pays par son code à deux lettres (ex. FR, BE).")
-    if fields["country"] == "FR" and not (
-        len(fields["postcode"]) == 5 and fields["postcode"].isdigit()
-    ):
-        errors["postcode"] = _("Le code postal français comporte 5 chiffres (ex. 75010).")
+    fields, errors = rules.means_values(kind=kind, values=values)
     if errors:
+        if set(errors) == {"kind"}:
+            raise ValidationError(errors["kind"])
         raise ValidationError(errors)
-    fields["value_key"] = postal_value_key(
-        fields["address_line1"],
-        fields["address_line2"],
-        fields["address_line3"],
-        fields["postcode"],
-    )
     return fields
 
 

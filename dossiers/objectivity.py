@@ -107,27 +107,30 @@ def active_terms() -> tuple[tuple[str, str], ...]:
     return tuple(ForbiddenTerm.objects.filter(active=True).values_list("term", "category"))
 
 
+def forbidden_term_messages(found: Iterable[tuple[str, str]]) -> list[str]:
+    """For each (term, category) found, the sentence that names it and the rule:
+    the one refusal message of a form, a service and an import alike."""
+    labels = dict(ForbiddenTerm.Category.choices)
+    return [
+        _(
+            "Le terme « %(term)s » n'est pas autorisé (%(category)s) : les informations "
+            "saisies doivent être objectives, en relation avec la gestion du dossier, "
+            "et ne pas porter atteinte à l'image de la personne."
+        )
+        % {"term": term, "category": labels.get(category, category)}
+        for term, category in list(found)[:MAX_REPORTED]
+    ]
+
+
 def check_objectivity(text: str) -> None:
     """Refuse a text that contains a listed term, naming the term and the rule."""
     if not text or not text.strip():
         return
     found = forbidden_terms_found(text, active_terms())
-    if not found:
-        return
-    labels = dict(ForbiddenTerm.Category.choices)
-    errors = [
-        ValidationError(
-            _(
-                "Le terme « %(term)s » n'est pas autorisé (%(category)s) : les informations "
-                "saisies doivent être objectives, en relation avec la gestion du dossier, "
-                "et ne pas porter atteinte à l'image de la personne."
-            ),
-            code="forbidden_term",
-            params={"term": term, "category": labels.get(category, category)},
+    if found:
+        raise ValidationError(
+            [ValidationError(m, code="forbidden_term") for m in forbidden_term_messages(found)]
         )
-        for term, category in found[:MAX_REPORTED]
-    ]
-    raise ValidationError(errors)
 
 
 def validate_objective(value: str) -> None:
@@ -135,4 +138,10 @@ def validate_objective(value: str) -> None:
     check_objectivity(value)
 
 
-__all__ = ["check_objectivity", "forbidden_terms_found", "normalize", "validate_objective"]
+__all__ = [
+    "check_objectivity",
+    "forbidden_term_messages",
+    "forbidden_terms_found",
+    "normalize",
+    "validate_objective",
+]

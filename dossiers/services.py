@@ -8,16 +8,41 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Min, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
+
+from recouvrement.importing.bulk import ids_condition, new_instance, null_safe_differs
 
 from .models import Dossier, JournalEntry, Note, Receivable
 from .objectivity import check_objectivity
 
 Action = JournalEntry.Action
 ActorKind = JournalEntry.ActorKind
+
+
+def journal_entry_build(
+    *,
+    dossier: Dossier | int,
+    action: str,
+    message: str,
+    actor: AbstractBaseUser | None = None,
+    actor_kind: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> JournalEntry:
+    """One journal entry, not saved yet: ``journal_record`` saves it, the imports
+    build many and insert them together (``dossiers.importers.journal_insert``).
+    Built without ``Model.__init__``, which would cost more than the row's INSERT."""
+    if actor_kind is None:
+        actor_kind = ActorKind.USER if actor is not None else ActorKind.SYSTEM
+    return new_instance(
+        JournalEntry,
+        dossier_id=dossier if isinstance(dossier, int) else dossier.pk,
+        action=action,
+        message=message,
+        actor_id=actor.pk if actor is not None else None,
+        actor_kind=actor_kind,
+        data=data if data is not None else {},
+    )
 
 
 def journal_record(
@@ -30,17 +55,16 @@ def journal_record(
     data: dict[str, Any] | None = None,
 ) -> JournalEntry:
     """Append one entry to a file's journal. Call it inside the service's transaction."""
-    if actor_kind is None:
-        actor_kind = ActorKind.USER if actor is not None else ActorKind.SYSTEM
-    dossier_id = dossier if isinstance(dossier, int) else dossier.pk
-    return JournalEntry.objects.create(
-        dossier_id=dossier_id,
+    entry = journal_entry_build(
+        dossier=dossier,
         action=action,
         message=message,
         actor=actor,
         actor_kind=actor_kind,
-        data=data or {},
+        data=data,
     )
+    entry.save(force_insert=True)
+    return entry
 
 
 def user_label(user: AbstractBaseUser | None) -> str:
@@ -124,25 +148,58 @@ def dossier_plan_next_action(
     return dossier
 
 
-def dossier_refresh_totals(*, dossier_ids: Iterable[int] | None = None) -> int:
-    """Recompute the outstanding amount and the oldest unpaid due date in one UPDATE."""
-    unpaid = Receivable.objects.filter(dossier=OuterRef("pk"), balance__gt=0)
-    total = (
-        Receivable.objects.filter(dossier=OuterRef("pk"))
-        .values("dossier")
-        .annotate(s=Sum("balance"))
-        .values("s")
-    )
-    oldest = unpaid.values("dossier").annotate(m=Min("due_date")).values("m")
-    queryset = Dossier.objects.all()
-    if dossier_ids is not None:
-        queryset = queryset.filter(pk__in=list(dossier_ids))
-    return queryset.update(
-        outstanding=Coalesce(
-            Subquery(total), 0, output_field=Dossier._meta.get_field("outstanding")
-        ),
-        oldest_due_date=Subquery(oldest),
-    )
+def dossier_refresh_totals(
+    *, dossier_ids: Iterable[int] | None = None, with_receivables_only: bool = False
+) -> None:
+    """The totals of files (all of them without ``dossier_ids``): the outstanding
+    amount is the sum of the balances, the oldest due date that of the unpaid ones.
+
+    One grouped aggregate joined to the files (correlated subqueries, two per file,
+    cost more than the INSERT of an import's batch); a file whose totals do not
+    change is not written (each write of a file row costs its indexes). A file left
+    without receivables goes back to zero, unless the caller knows there is none
+    (``with_receivables_only``: an import of receivables, which deletes nothing).
+    """
+    quote = connection.ops.quote_name
+    dossier = quote(Dossier._meta.db_table)
+    receivable = quote(Receivable._meta.db_table)
+    ids = None if dossier_ids is None else sorted(set(dossier_ids))
+    if ids is not None and not ids:
+        return
+    among_receivables, among_files, params, files_params = "", "", [], []
+    if ids is not None:
+        condition, values = ids_condition(f"{receivable}.dossier_id", ids)
+        among_receivables, params = f"WHERE {condition} ", values
+        condition, files_params = ids_condition(f"{dossier}.id", ids)
+        # The files by their key too: else the join may read the whole table.
+        among_files = f"{condition} AND "
+    differs = null_safe_differs()
+    # Only quoted model table names go into the SQL; the ids are parameters.
+    statements = [
+        (
+            f"UPDATE {dossier} SET outstanding = t.total, oldest_due_date = t.oldest "  # noqa: S608
+            f"FROM (SELECT dossier_id, SUM(balance) AS total, "
+            f"MIN(due_date) FILTER (WHERE balance > 0) AS oldest FROM {receivable} "
+            f"{among_receivables}GROUP BY dossier_id) AS t "
+            f"WHERE {among_files}{dossier}.id = t.dossier_id "
+            f"AND ({dossier}.outstanding <> t.total "
+            f"OR {dossier}.oldest_due_date {differs} t.oldest)",
+            [*params, *files_params],
+        )
+    ]
+    if not with_receivables_only:
+        statements.append(
+            (
+                f"UPDATE {dossier} SET outstanding = 0, oldest_due_date = NULL "  # noqa: S608
+                f"WHERE {among_files}NOT EXISTS (SELECT 1 FROM {receivable} "
+                f"WHERE {receivable}.dossier_id = {dossier}.id) "
+                f"AND ({dossier}.outstanding <> 0 OR {dossier}.oldest_due_date IS NOT NULL)",
+                files_params,
+            )
+        )
+    with connection.cursor() as cursor:
+        for sql, statement_params in statements:
+            cursor.execute(sql, statement_params)
 
 
 NOTE_EXCERPT_LENGTH = 120

@@ -23,6 +23,7 @@ import sys
 import time
 from array import array
 from dataclasses import dataclass, field
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -100,17 +101,30 @@ class KeyLines:
 
 
 class Counters:
-    """A few counters per file of an import (what it created, updated… in each, for
-    the file's journal entry): integer keys and their counters in two arrays with
-    open addressing, about 40 bytes a file where a dict of lists takes 160 — an
-    import of a million rows touches hundreds of thousands of files."""
+    """A few named counters per file of an import (what it created, updated… in
+    each, for the file's journal entry): integer keys and their counters in two
+    arrays with open addressing, about 40 bytes a file where a dict of lists takes
+    160 — an import of a million rows touches hundreds of thousands of files.
 
-    def __init__(self, width: int, size: int = 1 << 10) -> None:
-        self.width = width
+    ``fields``: an ``IntEnum`` whose members name the counters (``add(key,
+    Counts.MEANS_ADDED)``), or just how many there are.
+    """
+
+    def __init__(self, fields: type[IntEnum] | int, size: int = 1 << 10) -> None:
+        self.fields = None if isinstance(fields, int) else fields
+        self.width = width = fields if isinstance(fields, int) else len(fields)
         self._keys = array("q", bytes(8 * size))
         self._counts = array("I", bytes(4 * size * width))
         self._mask = size - 1
         self._count = 0
+
+    def named(self, counts: tuple[int, ...]) -> dict[str, int]:
+        """A file's counts by name (lower case), as the journal's data keep them."""
+        names = self.fields or range(self.width)
+        return {
+            (field.name.lower() if self.fields else str(field)): count
+            for field, count in zip(names, counts, strict=True)
+        }
 
     def __len__(self) -> int:
         return self._count

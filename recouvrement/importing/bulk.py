@@ -11,10 +11,15 @@ Fields the caller does not give get their model default, computed once per call.
 more than the INSERT of the row) and ``update_objects`` replaces ``bulk_update``
 (whose ``CASE WHEN`` per row is slow to build) with one ``UPDATE … FROM (VALUES …)``
 per 500 rows, which SQLite (≥ 3.33) and PostgreSQL both understand.
+
+Every statement that depends on the database (``connection.vendor``) lives here
+or in ``recouvrement.importing.sql``: the domain importers say what to write,
+these modules how each database writes it fast.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from operator import attrgetter
@@ -24,12 +29,6 @@ from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
-
-
-class JsonText(str):
-    """A JSON document already encoded, written as it is: an import writes one
-    journal entry per file whose data differ only by a few numbers, and encoding
-    a dict for each costs more than writing the row."""
 
 
 def _adapter(field):
@@ -55,15 +54,19 @@ def _adapter(field):
         # a str goes as it is, anything else through the field (parse, format).
         return lambda v: v if isinstance(v, str) else field.get_db_prep_save(v, connection)
     if kind == "JSONField":
-        # Importers share one dict among rows that say the same thing: encoded once
-        # (by identity, within one statement's rows, which nothing mutates meanwhile).
+        # Encoded as JSON text by the standard library: both databases read a
+        # document from its text (PostgreSQL casts it to jsonb), and the driver's
+        # JSON wrapper costs more than the row. Importers share one dict among rows
+        # that say the same thing: encoded once (by identity, within one
+        # statement's rows, which nothing mutates meanwhile).
         last: list = [None, None]
+        encoder = field.encoder
 
         def adapt_json(value):
-            if type(value) is JsonText:
-                return str(value)
-            if value is None or value is not last[0]:
-                last[:] = [value, field.get_db_prep_save(value, connection)]
+            if value is None:
+                return None
+            if value is not last[0]:
+                last[:] = [value, json.dumps(value, cls=encoder)]
             return last[1]
 
         return adapt_json
@@ -280,3 +283,47 @@ def among(model, name: str, values) -> Q | RawSQL:
     cast = field.cast_db_type(connection)
     # Only a quoted model table and column name and the column type go into the SQL.
     return RawSQL(f"{column} = ANY(%s::{cast}[])", (values,), output_field=BooleanField())  # noqa: S611
+
+
+def ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """SQL text and parameters for ``column IN ids`` in a raw statement (``column``
+    already quoted). PostgreSQL: one array parameter, since thousands of « %s »
+    would each be quoted by the driver, which costs more than the statement."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", [list(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def null_safe_differs() -> str:
+    """The SQL operator for « differs, NULL being a value like another »."""
+    return "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+
+
+def lock_rows(model, ids) -> None:
+    """``SELECT … FOR UPDATE`` of these rows, in key order, one statement per 5,000
+    keys: an import serialises with the services, which lock the same rows. SQLite
+    has one writer at a time anyway (and no row locks)."""
+    if connection.vendor != "postgresql" or not ids:
+        return
+    ids = sorted(ids)
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        list(
+            model.objects.filter(among(model, "id", chunk))
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+
+
+def chunk_size(*, postgresql: int, sqlite: int) -> int:
+    """How many keys one statement takes, where the two databases want different
+    sizes (PostgreSQL's planner may read a table whole once per statement, SQLite
+    probes an index per key and holds the rows in memory)."""
+    return postgresql if connection.vendor == "postgresql" else sqlite
+
+
+def ids_reservable() -> bool:
+    """Whether keys can be taken before an INSERT (``reserve_ids``): PostgreSQL's
+    sequences, whose foreign keys the importers may check at commit."""
+    return connection.vendor == "postgresql"

@@ -84,7 +84,11 @@ def test_rows_with_the_same_key_are_one_person(csv_file, run_import, dossier):
     entry = JournalEntry.objects.get(dossier=dossier)
     assert entry.actor_kind == "import"
     assert "2 contacts ajoutés, 4 moyens de contact ajoutés" in entry.message
-    assert entry.data == {"import": path.name, "counts": [2, 0, 4, 0], "default_changed": False}
+    assert entry.data == {
+        "import": path.name,
+        "counts": {"contacts_added": 2, "contacts_updated": 0, "means_added": 4, "means_updated": 0},
+        "default_changed": False,
+    }
 
 
 def test_same_means_in_another_format_is_the_same_means(csv_file, run_import, dossier):
@@ -131,7 +135,9 @@ def test_file_status_overrides_and_invalid_default_passes_the_star(csv_file, run
     assert (first.status, first.is_default) == ("invalid", False)
     assert second.is_default
     entry = JournalEntry.objects.filter(dossier=dossier).first()
-    assert "06 98 76 54 32 devient le moyen par défaut (téléphone)" in entry.message
+    # The sentence the services write too, with the contact's name.
+    assert "06 98 76 54 32 (" in entry.message
+    assert ") devient le moyen par défaut (téléphone)" in entry.message
 
 
 def test_validated_means_without_default_get_the_most_recent_one(csv_file, run_import, dossier):
@@ -187,7 +193,7 @@ def test_only_invalid_means_puts_the_file_in_contact_check(csv_file, run_import,
         (row(tel="0611111111", defaut="peut-être"), "par_defaut", "répondez « oui » ou « non »"),
         (row(contact="c9", nom="", tel="0611111111"), "nom", "nom est obligatoire"),
         (row(canal="courrier", adresse="1 rue X", cp="7500"), "code_postal", "5 chiffres"),
-        (row(canal="courrier", adresse="x" * 39), "adresse1", "38 au plus"),
+        (row(canal="courrier", adresse="x" * 39), "adresse1", "au plus 38 caractères"),
         (row(tel="0612345678"), "contact", "en double dans le fichier"),
         (row(tel="0611111111", fonction="alcoolique"), "fonction", "objectives"),
     ],

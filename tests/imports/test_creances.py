@@ -34,7 +34,7 @@ def test_creates_receivables_and_refreshes_the_file_totals(csv_file, run_import)
     entry = JournalEntry.objects.get(dossier=dossier)
     assert entry.action == "receivable_imported"
     assert "2 créance(s) ajoutée(s)" in entry.message
-    # The data are written pre-encoded (JsonText) and read back as a document.
+    # The data are written as JSON text in bulk and read back as a document.
     assert entry.data == {"import": path.name, "created": 2, "updated": 0}
 
 
