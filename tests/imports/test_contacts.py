@@ -86,7 +86,12 @@ def test_rows_with_the_same_key_are_one_person(csv_file, run_import, dossier):
     assert "2 contacts ajoutés, 4 moyens de contact ajoutés" in entry.message
     assert entry.data == {
         "import": path.name,
-        "counts": {"contacts_added": 2, "contacts_updated": 0, "means_added": 4, "means_updated": 0},
+        "counts": {
+            "contacts_added": 2,
+            "contacts_updated": 0,
+            "means_added": 4,
+            "means_updated": 0,
+        },
         "default_changed": False,
     }
 
