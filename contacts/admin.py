@@ -5,6 +5,7 @@ from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from dossiers.admin import DossierAdmin
 from dossiers.objectivity import validate_objective
 
 from . import services
@@ -147,6 +148,10 @@ def copy_saved(target, saved) -> None:
         setattr(target, field.attname, getattr(saved, field.attname))
     target._state.adding = False
     target._state.db = saved._state.db
+
+
+# The contacts of a file inside the file's admin page (dossiers knows no contacts).
+DossierAdmin.extra_inlines.insert(0, ContactInline)
 
 
 @admin.register(Contact)

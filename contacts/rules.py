@@ -123,6 +123,20 @@ def evidence_applies(evidence_kind: str, point_kind: str) -> bool:
     )
 
 
+def evidence_message(*, point, evidence_kind: str, status_changed: bool) -> str:
+    """The journal's sentence for a piece of evidence recorded against ``point``
+    (already in its new state)."""
+    values = {
+        "value": point.display_value,
+        "contact": point.contact.full_name,
+        "evidence": EK(evidence_kind).label,
+        "status": Status(point.status).label.lower(),
+    }
+    if status_changed:
+        return _("%(value)s (%(contact)s) : %(evidence)s — désormais %(status)s.") % values
+    return _("%(value)s (%(contact)s) : %(evidence)s.") % values
+
+
 # --- The default rule --------------------------------------------------------------------
 
 
@@ -310,6 +324,7 @@ __all__ = [
     "default_precedence",
     "defaults_to_give",
     "evidence_applies",
+    "evidence_message",
     "means_values",
     "postal_values",
     "qualification_apply",

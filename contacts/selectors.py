@@ -7,6 +7,7 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 from dossiers.models import Dossier
 
 from .models import Contact, ContactPoint
+from .normalize import NormalizationError, normalize_phone
 
 # The agent's choice of « Afficher contacts invalides », kept in the session so that
 # it survives a reload and follows them from file to file.
@@ -61,3 +62,37 @@ def contact_block(*, dossier: Dossier, show_invalid: bool) -> list[Contact]:
         for point in contact.points.all():
             point.current_default = defaults.get(point.kind)
     return contacts
+
+
+def phone_query_to_e164(query: str) -> str | None:
+    """The E.164 form of a phone number typed in any usual way, or None if the query
+    is not one (same normalisation as the contact form and the import)."""
+    digits = sum(c.isdigit() for c in query)
+    if digits < 6 or any(c.isalpha() for c in query):
+        return None
+    try:
+        return normalize_phone(query)[0]
+    except NormalizationError:
+        return None
+
+
+def _dossier_ids_with_point(*, kind: str, value_key: str) -> list[int]:
+    """Files holding a means, looked up on the value index first: as a subquery ORed
+    with another condition, the planner would filter every file of the table."""
+    points = ContactPoint.objects.filter(kind=kind, value_key=value_key)
+    return list(points.values_list("dossier_id", flat=True).distinct()[:1000])
+
+
+def dossier_search_by_means(query: str) -> Q | None:
+    """The files' search by an e-mail or a phone number of their contacts (a matcher
+    of ``dossiers.selectors.SEARCH_MATCHERS``), None for any other query."""
+    if "@" in query:
+        return Q(
+            pk__in=_dossier_ids_with_point(kind=ContactPoint.Kind.EMAIL, value_key=query.lower())
+        )
+    e164 = phone_query_to_e164(query)
+    if e164:
+        return Q(pk__in=_dossier_ids_with_point(kind=ContactPoint.Kind.PHONE, value_key=e164)) | Q(
+            reference=query
+        )
+    return None

@@ -131,18 +131,10 @@ def _apply_evidence(
     point.last_evidence = evidence
     point.save(update_fields=["last_evidence", *sorted(change.fields)])
 
-    values = {
-        "value": point.display_value,
-        "contact": point.contact.full_name,
-        "evidence": Evidence.Kind(kind).label,
-        "status": point.get_status_display().lower(),
-    }
-    if change.status_changed:
-        action = ACTION_BY_STATUS[point.status]
-        message = _("%(value)s (%(contact)s) : %(evidence)s — désormais %(status)s.") % values
-    else:
-        action = Action.EVIDENCE
-        message = _("%(value)s (%(contact)s) : %(evidence)s.") % values
+    action = ACTION_BY_STATUS[point.status] if change.status_changed else Action.EVIDENCE
+    message = rules.evidence_message(
+        point=point, evidence_kind=kind, status_changed=change.status_changed
+    )
     if comment:
         message = f"{message} {comment}"
     journal_record(

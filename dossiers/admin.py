@@ -44,10 +44,13 @@ class DossierAdmin(admin.ModelAdmin):
     actions = ["reassign_selected"]
     show_full_result_count = False
 
-    def get_inlines(self, request, obj):
-        from contacts.admin import ContactInline  # contacts knows dossiers, not the reverse
+    #: Inlines of the apps that know files, shown first: ``contacts.admin`` adds
+    #: its contacts here (``dossiers`` imports no other app).
+    extra_inlines: list = []
+    inlines = [ReceivableInline, NoteInline]
 
-        return [ContactInline, ReceivableInline, NoteInline]
+    def get_inlines(self, request, obj):
+        return [*self.extra_inlines, *self.inlines]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -1,4 +1,7 @@
-"""Realistic French demonstration data, written in bulk (see the demo_data command)."""
+"""Realistic French demonstration data for files: the files themselves, their
+receivables, notes and journal, written in bulk. ``demo.builder`` composes it
+with the other apps' seeders (``contacts.demo``…); the names, streets and towns
+below are shared with them."""
 
 from __future__ import annotations
 
@@ -10,16 +13,12 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from contacts.models import Contact, ContactPoint, Evidence
-from contacts.normalize import postal_value_key
 from recouvrement.groups import AGENT_GROUP, MANAGER_GROUP
 
 from .models import Dossier, JournalEntry, Note, Receivable
-from .services import dossier_refresh_totals
+from .services import dossier_refresh_totals, journal_entry_build
 from .validators import luhn_is_valid
 
 FIRST_NAMES = [
@@ -230,263 +229,95 @@ def demo_users() -> DemoUsers:
     return DemoUsers(agents=users[:2], manager=users[2], passwords=passwords)
 
 
-class DemoBuilder:
-    def __init__(self, *, seed: int = 2026):
-        self.rng = random.Random(seed)
-        self.today = timezone.localdate()
-        self.now = timezone.now()
-        self.used_phones: set[str] = set()
+@dataclass
+class DemoBatch:
+    """One batch of demonstration files, handed to each seeder in turn: the files
+    (created by ``seed_dossiers``, the first seeder), the users, the random
+    generator shared by all (so that a seed gives the same data) and the moment."""
 
-    def phone(self, mobile: bool) -> str:
-        while True:
-            prefix = (
-                self.rng.choice(["6", "7"])
-                if mobile
-                else self.rng.choice(["1", "2", "3", "4", "5", "9"])
+    offset: int
+    size: int
+    users: DemoUsers
+    rng: random.Random
+    now: datetime.datetime = field(default_factory=timezone.now)
+    today: datetime.date = field(default_factory=timezone.localdate)
+    dossiers: list[Dossier] = field(default_factory=list)
+    #: what a seeder keeps from batch to batch (numbers already given…)
+    state: dict = field(default_factory=dict)
+
+
+def seed_dossiers(batch: DemoBatch) -> None:
+    """The batch's files, each with receivables, a journal entry and a few notes."""
+    rng, agents = batch.rng, batch.users.agents
+    dossiers = []
+    for i in range(batch.offset, batch.offset + batch.size):
+        company = (i == 0) or rng.random() < 0.55
+        if i == 0:
+            name = "Boulangerie Œuvre & Fils"
+        elif company:
+            name = f"{rng.choice(COMPANY_STEMS)} {rng.choice(LAST_NAMES)} {rng.choice(COMPANY_SUFFIXES)}"
+        else:
+            name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        status = rng.choices(
+            [s for s, _ in Dossier.Status.choices], weights=[4, 60, 0, 8, 14, 4, 6]
+        )[0]
+        if i == 0:
+            status = Dossier.Status.IN_PROGRESS
+        dossiers.append(
+            Dossier(
+                reference=f"ACC-{1001 + i}",
+                name=name,
+                kind=Dossier.Kind.COMPANY if company else Dossier.Kind.INDIVIDUAL,
+                siren=siren_for(rng) if company and rng.random() < 0.9 else "",
+                assigned_to=agents[0] if i == 0 else rng.choice(agents),
+                status=status,
+                next_action=rng.choice(NEXT_ACTIONS),
+                next_action_date=batch.today + datetime.timedelta(days=rng.randint(-3, 20)),
+                created_at=batch.now - datetime.timedelta(days=rng.randint(30, 400)),
             )
-            rest = "".join(str(self.rng.randint(0, 9)) for _ in range(8))
-            e164 = f"+33{prefix}{rest}"
-            if e164 not in self.used_phones:
-                self.used_phones.add(e164)
-                return e164
-
-    def build(self, *, count: int, users: DemoUsers, batch_size: int = 2000, progress=None) -> int:
-        start = Dossier.objects.count()
-        created = 0
-        while created < count:
-            size = min(batch_size, count - created)
-            with transaction.atomic():
-                self._batch(start + created, size, users)
-            created += size
-            if progress:
-                progress(created)
-        return created
-
-    def _batch(self, offset: int, size: int, users: DemoUsers) -> None:
-        rng = self.rng
-        agents = users.agents
-        dossiers = []
-        for i in range(offset, offset + size):
-            company = (i == 0) or rng.random() < 0.55
-            if i == 0:
-                name = "Boulangerie Œuvre & Fils"
-            elif company:
-                name = f"{rng.choice(COMPANY_STEMS)} {rng.choice(LAST_NAMES)} {rng.choice(COMPANY_SUFFIXES)}"
-            else:
-                name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-            status = rng.choices(
-                [s for s, _ in Dossier.Status.choices], weights=[4, 60, 0, 8, 14, 4, 6]
-            )[0]
-            if i == 0:
-                status = Dossier.Status.IN_PROGRESS
-            dossiers.append(
-                Dossier(
-                    reference=f"ACC-{1001 + i}",
-                    name=name,
-                    kind=Dossier.Kind.COMPANY if company else Dossier.Kind.INDIVIDUAL,
-                    siren=siren_for(rng) if company and rng.random() < 0.9 else "",
-                    assigned_to=agents[0] if i == 0 else rng.choice(agents),
-                    status=status,
-                    next_action=rng.choice(NEXT_ACTIONS),
-                    next_action_date=self.today + datetime.timedelta(days=rng.randint(-3, 20)),
-                    created_at=self.now - datetime.timedelta(days=rng.randint(30, 400)),
-                )
-            )
-        dossiers = Dossier.objects.bulk_create(dossiers, batch_size=1000)
-
-        receivables, contacts, journal, notes = [], [], [], []
-        for index, dossier in enumerate(dossiers):
-            for n in range(rng.randint(1, 5)):
-                issue = self.today - datetime.timedelta(days=rng.randint(20, 300))
-                due = issue + datetime.timedelta(days=rng.choice([30, 45, 60]))
-                amount = Decimal(rng.randint(5000, 900000)) / 100
-                paid = rng.random()
-                balance = amount if paid < 0.7 else (amount / 2).quantize(Decimal("0.01"))
-                if dossier.status == Dossier.Status.CLOSED:
-                    balance = Decimal("0.00")
-                receivables.append(
-                    Receivable(
-                        dossier=dossier,
-                        number=f"F{issue.year}-{dossier.pk:06d}-{n + 1}",
-                        issue_date=issue,
-                        due_date=due,
-                        amount=amount,
-                        balance=balance,
-                    )
-                )
-            people = rng.randint(1, 3)
-            for p in range(people):
-                first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-                civility = rng.choice(["M.", "Mme"])
-                if index == 0 and offset == 0:
-                    civility, first, last = (
-                        ("Mme", "Agnès", "Perrin"),
-                        ("M.", "Basile", "Roux"),
-                        ("M.", "Hugo", "Faure"),
-                    )[p]
-                contacts.append(
-                    Contact(
-                        dossier=dossier,
-                        external_key=f"C{p + 1}",
-                        civility=civility,
-                        first_name=first,
-                        last_name=last,
-                        function=rng.choice(FUNCTIONS)
-                        if dossier.kind == Dossier.Kind.COMPANY
-                        else "",
-                        observation=rng.choice(OBSERVATIONS),
-                        created_at=dossier.created_at,
-                    )
-                )
-            journal.append(
-                JournalEntry(
+        )
+    batch.dossiers = dossiers = Dossier.objects.bulk_create(dossiers, batch_size=1000)
+    receivables, journal, notes = [], [], []
+    for dossier in dossiers:
+        for n in range(rng.randint(1, 5)):
+            issue = batch.today - datetime.timedelta(days=rng.randint(20, 300))
+            due = issue + datetime.timedelta(days=rng.choice([30, 45, 60]))
+            amount = Decimal(rng.randint(5000, 900000)) / 100
+            paid = rng.random()
+            balance = amount if paid < 0.7 else (amount / 2).quantize(Decimal("0.01"))
+            if dossier.status == Dossier.Status.CLOSED:
+                balance = Decimal("0.00")
+            receivables.append(
+                Receivable(
                     dossier=dossier,
-                    action=JournalEntry.Action.DOSSIER_CREATED,
-                    actor_kind=JournalEntry.ActorKind.IMPORT,
-                    message="Dossier créé par l'import des données de démonstration.",
-                    created_at=dossier.created_at,
+                    number=f"F{issue.year}-{dossier.pk:06d}-{n + 1}",
+                    issue_date=issue,
+                    due_date=due,
+                    amount=amount,
+                    balance=balance,
                 )
             )
-            for k in range(rng.randint(0, 3)):
-                notes.append(
-                    Note(
-                        dossier=dossier,
-                        author=rng.choice(agents),
-                        text=rng.choice(NOTE_TEXTS).format(
-                            inv=f"F{self.today.year}-{dossier.pk:06d}-1"
-                        ),
-                        created_at=self.now
-                        - datetime.timedelta(days=rng.randint(0, 40), minutes=k * 37),
-                    )
-                )
-        Receivable.objects.bulk_create(receivables, batch_size=2000)
-        contacts = Contact.objects.bulk_create(contacts, batch_size=2000)
-        JournalEntry.objects.bulk_create(journal, batch_size=2000)
-        Note.objects.bulk_create(notes, batch_size=2000)
-        self._points(contacts, agents)
-        dossier_refresh_totals(dossier_ids=[d.pk for d in dossiers])
-
-    def _points(self, contacts: list[Contact], agents) -> None:
-        rng = self.rng
-        points: list[ContactPoint] = []
-        for contact in contacts:
-            kinds = ["phone", "email", "postal"]
-            if rng.random() < 0.5:
-                kinds.append("phone")
-            for kind in kinds:
-                status = rng.choices(["pending", "valid", "invalid"], weights=[30, 55, 15])[0]
-                point = ContactPoint(
-                    contact=contact,
-                    dossier_id=contact.dossier_id,
-                    kind=kind,
-                    status=status,
-                    created_at=contact.created_at,
-                )
-                if kind == "phone":
-                    mobile = rng.random() < 0.6
-                    number = self.phone(mobile)
-                    point.phone = number
-                    point.phone_type = "mobile" if mobile else "fixe"
-                    point.value_key = number
-                elif kind == "email":
-                    domain = rng.choice(["example.fr", "exemple.com", "courriel.fr"])
-                    local = f"{contact.first_name}.{contact.last_name}".lower()
-                    local = local.translate(
-                        str.maketrans("àâäçéèêëîïôöùûüœ' ", "aaaceeeeiioouuuo--")
-                    )
-                    point.email = f"{local}{contact.pk}@{domain}"
-                    point.value_key = point.email
-                else:
-                    postcode, city = rng.choice(CITIES)
-                    number = rng.randint(1, 180)
-                    point.address_line1 = (
-                        f"{number} {rng.choice(STREET_KINDS)} {rng.choice(STREET_NAMES)}"[:38]
-                    )
-                    if rng.random() < 0.3:
-                        point.address_line2 = f"Bâtiment {rng.choice('ABCD')}"
-                    point.postcode, point.city = postcode, city.upper()
-                    point.value_key = postal_value_key(
-                        point.address_line1, point.address_line2, "", postcode
-                    )
-                if status != "pending":
-                    point.status_changed_at = self.now - datetime.timedelta(days=rng.randint(1, 60))
-                if status == "valid":
-                    point.validated_at = point.status_changed_at
-                points.append(point)
-        # The default rule: in each file and kind with a validated means, the most
-        # recently validated one carries the star.
-        best: dict[tuple[int, str], ContactPoint] = {}
-        for point in points:
-            if point.status == "valid":
-                key = (point.dossier_id, point.kind)
-                if key not in best or point.validated_at > best[key].validated_at:
-                    best[key] = point
-        for point in best.values():
-            point.is_default = True
-        points = ContactPoint.objects.bulk_create(points, batch_size=2000)
-
-        positive = {
-            "phone": ["appel_abouti", "appel_entrant"],
-            "postal": ["accuse_reception", "courrier_entrant"],
-            "email": ["email_recu"],
-        }
-        negative = {"phone": "faux_numero", "postal": "npai", "email": "bounce"}
-        evidences = []
-        with_evidence = []
-        for point in points:
-            if point.status == "pending":
-                continue
-            kind = (
-                rng.choice(positive[point.kind])
-                if point.status == "valid"
-                else negative[point.kind]
-            )
-            from_import = rng.random() < 0.4
-            evidences.append(
-                Evidence(
-                    point=point,
-                    kind=kind,
-                    occurred_at=point.status_changed_at,
-                    source="import" if from_import else "ui",
-                    source_detail="import téléphonie"
-                    if from_import and point.kind == "phone"
-                    else ("retours courrier" if from_import else ""),
-                    recorded_by=None if from_import else rng.choice(agents),
-                    created_at=point.status_changed_at,
-                )
-            )
-            with_evidence.append(point)
-        Evidence.objects.bulk_create(evidences, batch_size=2000)
-        # The journal tells the same story as the evidence, as the services would.
-        contacts_by_pk = {point.contact_id: point.contact for point in with_evidence}
-        JournalEntry.objects.bulk_create(
-            [
-                JournalEntry(
-                    dossier_id=point.dossier_id,
-                    created_at=evidence.occurred_at,
-                    actor=evidence.recorded_by,
-                    actor_kind=(
-                        JournalEntry.ActorKind.IMPORT
-                        if evidence.source == "import"
-                        else JournalEntry.ActorKind.USER
-                    ),
-                    action=(
-                        JournalEntry.Action.POINT_VALIDATED
-                        if point.status == "valid"
-                        else JournalEntry.Action.POINT_INVALIDATED
-                    ),
-                    message=(
-                        f"{point.display_value} ({contacts_by_pk[point.contact_id].full_name}) : "
-                        f"{evidence.get_kind_display()} — désormais {point.get_status_display().lower()}."
-                    ),
-                    data={"point": point.pk, "evidence": evidence.pk},
-                )
-                for point, evidence in zip(with_evidence, evidences, strict=True)
-            ],
-            batch_size=2000,
+        entry = journal_entry_build(
+            dossier=dossier,
+            action=JournalEntry.Action.DOSSIER_CREATED,
+            actor_kind=JournalEntry.ActorKind.IMPORT,
+            message="Dossier créé par l'import des données de démonstration.",
         )
-        # One UPDATE instead of a bulk_update: each means points to its latest evidence.
-        latest = Evidence.objects.filter(point=OuterRef("pk")).order_by("-occurred_at", "-id")
-        ContactPoint.objects.filter(pk__in=[p.pk for p in with_evidence]).update(
-            last_evidence=Subquery(latest.values("pk")[:1])
-        )
+        entry.created_at = dossier.created_at
+        journal.append(entry)
+        for k in range(rng.randint(0, 3)):
+            notes.append(
+                Note(
+                    dossier=dossier,
+                    author=rng.choice(agents),
+                    text=rng.choice(NOTE_TEXTS).format(
+                        inv=f"F{batch.today.year}-{dossier.pk:06d}-1"
+                    ),
+                    created_at=batch.now
+                    - datetime.timedelta(days=rng.randint(0, 40), minutes=k * 37),
+                )
+            )
+    Receivable.objects.bulk_create(receivables, batch_size=2000)
+    JournalEntry.objects.bulk_create(journal, batch_size=2000)
+    Note.objects.bulk_create(notes, batch_size=2000)
+    dossier_refresh_totals(dossier_ids=[d.pk for d in dossiers])

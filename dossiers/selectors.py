@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet, Sum
-
-from contacts.normalize import NormalizationError, normalize_phone
 
 from .models import Dossier, JournalEntry, Note
 
@@ -24,40 +23,23 @@ SORTS = {
 SEARCH_SMALL_RESULT = 2000
 
 
-def _contact_point_model():
-    # dossiers does not import contacts: reach the model through the reverse relation.
-    return Dossier._meta.get_field("contact_points").related_model
-
-
-def phone_query_to_e164(query: str) -> str | None:
-    """The E.164 form of a phone number typed in any usual way, or None if the query
-    is not one (same normalisation as the contact form and the import)."""
-    digits = sum(c.isdigit() for c in query)
-    if digits < 6 or any(c.isalpha() for c in query):
-        return None
-    try:
-        return normalize_phone(query)[0]
-    except NormalizationError:
-        return None
-
-
-def _dossier_ids_with_point(*, kind: str, value_key: str) -> list[int]:
-    """Files holding a means, looked up on the value index first: as a subquery ORed
-    with another condition, the planner would filter every file of the table."""
-    points = _contact_point_model().objects.filter(kind=kind, value_key=value_key)
-    return list(points.values_list("dossier_id", flat=True).distinct()[:1000])
+#: What the free-text search also looks in, given by the apps that hold it
+#: (``contacts`` adds the search by phone and e-mail when it is ready, see
+#: ``contacts.apps``): each takes the query and returns a condition on files, or
+#: None when the query is not of its kind. ``dossiers`` imports none of them.
+SEARCH_MATCHERS: list[Callable[[str], Q | None]] = []
 
 
 def search_q(query: str) -> Q:
-    """A free-text search: reference, name, e-mail or a phone typed in any usual format."""
+    """A free-text search: what a matcher recognises (an e-mail, a phone typed in
+    any usual format), else a reference or a name."""
     query = query.strip()
     if not query:
         return Q()
-    if "@" in query:
-        return Q(pk__in=_dossier_ids_with_point(kind="email", value_key=query.lower()))
-    e164 = phone_query_to_e164(query)
-    if e164:
-        return Q(pk__in=_dossier_ids_with_point(kind="phone", value_key=e164)) | Q(reference=query)
+    for matcher in SEARCH_MATCHERS:
+        found = matcher(query)
+        if found is not None:
+            return found
     return Q(reference__iexact=query) | Q(reference__istartswith=query) | Q(name__icontains=query)
 
 

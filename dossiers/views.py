@@ -1,28 +1,23 @@
-"""Pages of the files: the list and the client file. Thin: access, form, service, render."""
+"""Pages of the files: the list, reassignment, next action, status. Thin: access,
+form, service, render. The client-file page itself is composed in ``fiche.views``."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from contacts.views import contact_block_context
-from pieces.selectors import dossier_pieces
 from recouvrement.access import can_view_dossiers, dossier_for_user
 
 from . import selectors, services
-from .forms import DossierFilterForm, NextActionForm, NoteForm, ReassignForm, StatusForm
-from .models import Dossier
+from .forms import DossierFilterForm, NextActionForm, ReassignForm, StatusForm
+from .panels import FOLLOW_UP_PERMISSION
 
-FOLLOW_UP_PERMISSION = "dossiers.follow_up_dossier"
 PAGE_SIZE = 50
 TOP_SIZE = 20
-TABS = {"notes", "pieces", "journal"}
 
 
 def dossier_list_view(request):
@@ -68,30 +63,6 @@ def dossier_list_view(request):
     return render(request, "dossiers/list.html", context)
 
 
-def dossier_detail_context(request, dossier: Dossier) -> dict:
-    receivables = list(dossier.receivables.order_by("due_date", "number"))
-    today = timezone.localdate()
-    notes = list(selectors.dossier_notes(dossier=dossier))
-    pieces = list(dossier_pieces(dossier=dossier))
-    return {
-        **contact_block_context(request, dossier),
-        "receivables": receivables,
-        "overdue_count": sum(1 for r in receivables if r.balance > 0 and r.due_date < today),
-        "today": today,
-        "notes": notes,
-        "pieces": pieces,
-        "journal": list(selectors.dossier_journal(dossier=dossier)),
-        "can_follow_up": request.user.has_perm(FOLLOW_UP_PERMISSION),
-    }
-
-
-def dossier_detail_view(request, pk: int):
-    dossier = dossier_for_user(request, pk, queryset=Dossier.objects.select_related("assigned_to"))
-    context = dossier_detail_context(request, dossier)
-    context["tab"] = request.GET.get("onglet") if request.GET.get("onglet") in TABS else "notes"
-    return render(request, "dossiers/detail.html", context)
-
-
 @require_POST
 def dossier_reassign_view(request, pk: int):
     dossier = dossier_for_user(request, pk, perm="dossiers.reassign_dossier")
@@ -109,36 +80,6 @@ def dossier_reassign_view(request, pk: int):
         for error in form.errors.get("assigned_to", []):
             messages.error(request, error)
     return redirect("dossiers:detail", pk=dossier.pk)
-
-
-@require_POST
-def note_create_view(request, pk: int):
-    """Append a note. With htmx, the bloc-notes is re-rendered in place."""
-    dossier = dossier_for_user(request, pk, perm="dossiers.add_note")
-    form = NoteForm(request.POST)
-    saved = False
-    if form.is_valid():
-        try:
-            services.note_create(dossier=dossier, text=form.cleaned_data["text"], user=request.user)
-            saved = True
-        except ValidationError as error:
-            form.add_error("text", error)
-    if request.htmx:
-        context = {
-            "dossier": dossier,
-            "notes": list(selectors.dossier_notes(dossier=dossier)),
-            "note_form": NoteForm() if saved else form,
-            "note_saved": saved,
-            "notes_count_oob": True,
-        }
-        return render(request, "dossiers/_notes.html#notes-panel", context)
-    if saved:
-        messages.success(request, _("Note enregistrée."))
-        return redirect(f"{reverse('dossiers:detail', args=[dossier.pk])}?onglet=notes#onglets")
-    # Without JavaScript, the page comes back with the text kept and the reason shown.
-    context = dossier_detail_context(request, dossier)
-    context.update({"note_form": form, "tab": "notes"})
-    return render(request, "dossiers/detail.html", context)
 
 
 def dossier_next_action_view(request, pk: int):

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "dossiers",
     "contacts",
     "pieces",
+    # Composition layers (they know the apps, no app knows them): demo_data.
+    "demo",
 ]
 
 MIDDLEWARE = [

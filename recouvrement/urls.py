@@ -3,12 +3,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from dossiers import urls as dossiers_urls
+from fiche import urls as fiche_urls
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dossiers:list", permanent=False)),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("dossiers/", include("dossiers.urls")),
+    # The client-file page (fiche) is composed above the apps, in the files' namespace.
+    path(
+        "dossiers/",
+        include(([*fiche_urls.urlpatterns, *dossiers_urls.urlpatterns], "dossiers")),
+    ),
     path("", include("pieces.urls")),
     path("dossiers/<int:pk>/contacts/", include("contacts.urls")),
     path("dossiers/<int:pk>/communication/", include("contacts.urls_communication")),

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from dossiers.demo import DemoBuilder, demo_users
+from demo.builder import DemoBuilder, demo_users
 from dossiers.models import Dossier
 
 
