@@ -84,6 +84,15 @@ class QualificationChange:
 
 
 UNCHANGED = QualificationChange()
+# The only outcomes there are, made once (an import applies hundreds of thousands).
+_BECAME_VALID = QualificationChange(
+    frozenset({"status", "status_changed_at", "validated_at"}), True
+)
+_STATUS_CHANGED = QualificationChange(frozenset({"status", "status_changed_at"}), True)
+_LOST_DEFAULT = QualificationChange(
+    frozenset({"status", "status_changed_at", "is_default"}), True, True
+)
+_PROVED_AGAIN = QualificationChange(frozenset({"validated_at"}))
 
 
 def qualification_apply(
@@ -100,19 +109,16 @@ def qualification_apply(
     if status != point.status:
         point.status = status
         point.status_changed_at = now
-        fields = {"status", "status_changed_at"}
-        lost = False
         if status == Status.VALID:
             point.validated_at = occurred_at
-            fields.add("validated_at")
-        elif point.is_default:
+            return _BECAME_VALID
+        if point.is_default:
             point.is_default = False
-            fields.add("is_default")
-            lost = True
-        return QualificationChange(frozenset(fields), True, lost)
+            return _LOST_DEFAULT
+        return _STATUS_CHANGED
     if status == Status.VALID:
         point.validated_at = max(point.validated_at or occurred_at, occurred_at)
-        return QualificationChange(frozenset({"validated_at"}))
+        return _PROVED_AGAIN
     return UNCHANGED
 
 

@@ -111,8 +111,12 @@ class Counters:
     """
 
     def __init__(self, fields: type[IntEnum] | int, size: int = 1 << 10) -> None:
-        self.fields = None if isinstance(fields, int) else fields
         self.width = width = fields if isinstance(fields, int) else len(fields)
+        self._names = (
+            tuple(str(index) for index in range(width))
+            if isinstance(fields, int)
+            else tuple(field.name.lower() for field in fields)
+        )
         self._keys = array("q", bytes(8 * size))
         self._counts = array("I", bytes(4 * size * width))
         self._mask = size - 1
@@ -120,11 +124,7 @@ class Counters:
 
     def named(self, counts: tuple[int, ...]) -> dict[str, int]:
         """A file's counts by name (lower case), as the journal's data keep them."""
-        names = self.fields or range(self.width)
-        return {
-            (field.name.lower() if self.fields else str(field)): count
-            for field, count in zip(names, counts, strict=True)
-        }
+        return dict(zip(self._names, counts, strict=True))
 
     def __len__(self) -> int:
         return self._count
