@@ -6,6 +6,9 @@ from . import services
 from .forms import ReassignForm
 from .models import Dossier, ForbiddenTerm, JournalEntry, Note, Receivable
 
+#: The fields of a file that only the services write (each change journaled).
+SERVICE_FIELDS = ("assigned_to", "status", "next_action", "next_action_date")
+
 
 class ReceivableInline(admin.TabularInline):
     model = Receivable
@@ -53,15 +56,54 @@ class DossierAdmin(admin.ModelAdmin):
         return [*self.extra_inlines, *self.inlines]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if "assigned_to" in form.changed_data and change:
+        """Through the services, as in the agent UI: a reassignment, a status or a
+        next action changed here is journaled like one made on the file's page; the
+        other fields are saved and journaled as one change."""
+        if not change:
+            super().save_model(request, obj, form, change)
             services.journal_record(
                 dossier=obj,
-                action=services.Action.REASSIGNED,
+                action=services.Action.DOSSIER_CREATED,
                 actor=request.user,
-                message=_("Dossier réaffecté depuis l'administration à %(name)s.")
-                % {"name": services.user_label(obj.assigned_to)},
+                message=str(_("Dossier créé depuis l'administration.")),
             )
+            return
+        changed = set(form.changed_data)
+        stored = Dossier.objects.get(pk=obj.pk)
+        wanted = {name: getattr(obj, name) for name in SERVICE_FIELDS}
+        for name in SERVICE_FIELDS:  # written below, by the services
+            setattr(obj, name, getattr(stored, name))
+        plain = sorted(changed - set(SERVICE_FIELDS))
+        if plain:
+            super().save_model(request, obj, form, change)
+            labels = ", ".join(str(Dossier._meta.get_field(name).verbose_name) for name in plain)
+            services.journal_record(
+                dossier=obj,
+                action=services.Action.DOSSIER_UPDATED,
+                actor=request.user,
+                message=_("Dossier modifié depuis l'administration (%(fields)s).")
+                % {"fields": labels},
+                data={"fields": plain},
+            )
+        if "assigned_to" in changed:
+            services.dossier_reassign(
+                dossier=obj, assignee=wanted["assigned_to"], user=request.user
+            )
+        if "status" in changed:
+            services.dossier_set_status(
+                dossier=obj,
+                status=wanted["status"],
+                user=request.user,
+                reason=_("Depuis l'administration."),
+            )
+        if {"next_action", "next_action_date"} & changed:
+            services.dossier_plan_next_action(
+                dossier=obj,
+                label=wanted["next_action"],
+                date=wanted["next_action_date"],
+                user=request.user,
+            )
+        obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)

@@ -55,10 +55,8 @@ CIVILITY_VALUES = {
 }
 
 
-#: The columns of a means' value, by the field of ``rules.means_values``.
-VALUE_COLUMNS = {
-    "phone": "telephone",
-    "email": "email",
+#: The columns of a postal address, by the field of ``rules.means_values``.
+POSTAL_COLUMNS = {
     "address_line1": "adresse1",
     "address_line2": "adresse2",
     "address_line3": "adresse3",
@@ -66,6 +64,8 @@ VALUE_COLUMNS = {
     "city": "ville",
     "country": "pays",
 }
+#: The column of each field of ``rules.means_values``.
+VALUE_COLUMNS = {"phone": "telephone", "email": "email", **POSTAL_COLUMNS}
 
 
 class ContactImporter(ContactWrites, ContactRulesMixin, Importer):
@@ -229,7 +229,7 @@ class ContactImporter(ContactWrites, ContactRulesMixin, Importer):
         elif kind == Kind.EMAIL:
             given = {"email": text(row.get("email"))}
         else:
-            given = {field: text(row.get(column)) for field, column in VALUE_COLUMNS.items()}
+            given = {field: text(row.get(column)) for field, column in POSTAL_COLUMNS.items()}
         fields, errors = rules.means_values(
             kind=kind, values=given, region=country if len(country) == 2 else "FR"
         )
