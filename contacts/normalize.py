@@ -107,8 +107,9 @@ def phone_display(value) -> str:
     as a French one. ``value``: an E.164 string or a ``PhoneNumber``."""
     if not value:
         return ""
-    e164 = value.as_e164 if hasattr(value, "as_e164") else str(value)
-    return _phone_display(e164)
+    if isinstance(value, phonenumbers.PhoneNumber):
+        value = phonenumbers.format_number(value, phonenumbers.PhoneNumberFormat.E164)
+    return _phone_display(str(value))
 
 
 @functools.lru_cache(maxsize=16_384)
