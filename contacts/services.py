@@ -310,35 +310,45 @@ def _point_create(*, contact: Contact, user, kind: str, values: Mapping[str, Any
     return point
 
 
-@transaction.atomic
-def contact_create(
+def _identity(
     *,
-    dossier: Dossier,
-    user,
     last_name: str,
     civility: str = "",
     first_name: str = "",
     function: str = "",
     observation: str = "",
+) -> dict[str, str]:
+    """A contact's identity, function and observation as stored (trimmed). Raises
+    ValidationError when the observation is not objective."""
+    _check_observation(observation)
+    return {
+        "civility": civility,
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "function": function.strip(),
+        "observation": observation.strip(),
+    }
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    dossier: Dossier,
+    user,
     external_key: str = "",
     points: Iterable[tuple[str, Mapping[str, Any]]] = (),
+    **identity: str,
 ) -> Contact:
-    """Add a contact to a file with its means (``points``: ``(kind, values)`` pairs).
+    """Add a contact to a file with its means (``points``: ``(kind, values)`` pairs);
+    ``identity``: ``last_name`` and optionally ``civility``, ``first_name``,
+    ``function``, ``observation``.
 
     New means are « à qualifier ». Raises ValidationError (nothing written) when the
     observation is not objective or a means is invalid or given twice.
     """
-    _check_observation(observation)
+    fields = _identity(**identity)
     dossier_lock(dossier_id=dossier.pk)
-    contact = Contact.objects.create(
-        dossier_id=dossier.pk,
-        civility=civility,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        function=function.strip(),
-        observation=observation.strip(),
-        external_key=external_key,
-    )
+    contact = Contact.objects.create(dossier_id=dossier.pk, external_key=external_key, **fields)
     journal_record(
         dossier=dossier.pk,
         action=Action.CONTACT_CREATED,
@@ -357,27 +367,12 @@ def contact_create(
 
 
 @transaction.atomic
-def contact_update(
-    *,
-    contact: Contact,
-    user,
-    last_name: str,
-    civility: str = "",
-    first_name: str = "",
-    function: str = "",
-    observation: str = "",
-) -> Contact:
-    """Change a contact's identity, function or observation (journaled with the changes)."""
-    _check_observation(observation)
+def contact_update(*, contact: Contact, user, **identity: str) -> Contact:
+    """Change a contact's identity, function or observation (the fields of
+    ``contact_create``), journaled with the changes."""
+    new = _identity(**identity)
     dossier_lock(dossier_id=contact.dossier_id)
     contact = Contact.objects.get(pk=contact.pk)
-    new = {
-        "civility": civility,
-        "first_name": first_name.strip(),
-        "last_name": last_name.strip(),
-        "function": function.strip(),
-        "observation": observation.strip(),
-    }
     changed = [name for name, value in new.items() if getattr(contact, name) != value]
     if not changed:
         return contact

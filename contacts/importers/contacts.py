@@ -55,6 +55,11 @@ CIVILITY_VALUES = {
 }
 
 
+UNKNOWN_STATUS = gettext_lazy("statut inconnu : « a_qualifier », « valide » ou « invalide ».")
+UNKNOWN_CIVILITY = gettext_lazy("civilité inconnue : « M. » ou « Mme ».")
+DUPLICATE_POINT = gettext_lazy(
+    "moyen de contact en double dans le fichier (même dossier, contact et valeur)."
+)
 #: The columns of a postal address, by the field of ``rules.means_values``.
 POSTAL_COLUMNS = {
     "address_line1": "adresse1",
@@ -134,17 +139,13 @@ class ContactImporter(ContactWrites, ContactRulesMixin, Importer):
             )
         else:
             value_key = self._parse_point(line, row, kind, point)
-        status = None
-        raw_status = text(row.get("statut"))
-        if raw_status:
-            status = STATUS_VALUES.get(header_key(raw_status))
-            if status is None:
-                self.error(
-                    line,
-                    "statut",
-                    raw_status,
-                    _("statut inconnu : « a_qualifier », « valide » ou « invalide »."),
-                )
+        status = self.choice(
+            line,
+            row,
+            "statut",
+            STATUS_VALUES,
+            UNKNOWN_STATUS,
+        )
         is_default = None
         raw_default = row.get("par_defaut")
         try:
@@ -160,39 +161,41 @@ class ContactImporter(ContactWrites, ContactRulesMixin, Importer):
             )
         if line in self.rejected_lines:
             return None
-        if self.seen_before("point", reference, key, kind, value_key):
-            self.duplicate_error(
-                line,
-                "contact",
-                key,
-                _("moyen de contact en double dans le fichier (même dossier, contact et valeur)."),
-            )
+        if self.repeated(
+            line,
+            "contact",
+            key,
+            DUPLICATE_POINT,
+            "point",
+            reference,
+            key,
+            kind,
+            value_key,
+        ):
             return None
-        if is_default and self.seen_before("default", reference, kind):
-            self.duplicate_error(
-                line,
-                "par_defaut",
-                raw_default,
+        if is_default and self.repeated(
+            line,
+            "par_defaut",
+            raw_default,
+            lambda: (
                 _(
                     "deux moyens par défaut de type %(kind)s pour le dossier %(reference)s "
                     "dans le fichier : un seul par dossier et par type."
                 )
-                % {"kind": Kind(kind).label, "reference": reference},
-            )
+                % {"kind": Kind(kind).label, "reference": reference}
+            ),
+            "default",
+            reference,
+            kind,
+        ):
             return None
         return ContactRow(line, reference, key, contact, kind, value_key, point, status, is_default)
 
     def _parse_contact(self, line: int, row: dict[str, Any]) -> dict[str, str]:
         contact: dict[str, str] = {}
-        raw_civility = text(row.get("civilite"))
-        if raw_civility:
-            civility = CIVILITY_VALUES.get(header_key(raw_civility))
-            if civility is None:
-                self.error(
-                    line, "civilite", raw_civility, _("civilité inconnue : « M. » ou « Mme ».")
-                )
-            else:
-                contact["civility"] = civility
+        civility = self.choice(line, row, "civilite", CIVILITY_VALUES, UNKNOWN_CIVILITY)
+        if civility:
+            contact["civility"] = civility
         for column, field, limit in (
             ("nom", "last_name", 100),
             ("prenom", "first_name", 100),

@@ -58,6 +58,11 @@ POINT_KIND_OF_EVENT = {
 _POSTAL_EVENT = re.compile(r"^(?P<line>.*?)[\s,;-]*\b(?P<postcode>\d{5})\b(?P<rest>[^\d]*)$")
 
 
+DUPLICATE_EVENT = gettext_lazy(
+    "événement en double dans le fichier (même date, type, valeur et dossier)."
+)
+
+
 @dataclass(slots=True)
 class EventRow:
     line: int
@@ -141,13 +146,9 @@ class EvidenceImporter(ContactRulesMixin, Importer):
                 )
         if line in self.rejected_lines:
             return None
-        if self.seen_before("event", occurred_at, kind, value, reference):
-            self.duplicate_error(
-                line,
-                "valeur",
-                raw_value,
-                _("événement en double dans le fichier (même date, type, valeur et dossier)."),
-            )
+        if self.repeated(
+            line, "valeur", raw_value, DUPLICATE_EVENT, "event", occurred_at, kind, value, reference
+        ):
             return None
         return EventRow(line, occurred_at, kind, point_kind, value, raw_value, reference)
 

@@ -33,6 +33,7 @@ STATUS_VALUES = {header_key(v): v for v in Dossier.Status.values} | {
 }
 
 
+UNKNOWN_KIND = gettext_lazy("type inconnu : « particulier » ou « professionnel ».")
 DOSSIER_FIELDS = (
     "reference",
     "name",
@@ -88,17 +89,13 @@ class DossierImporter(Importer):
         name = text(row.get("nom")) or None
         if name and len(name) > 200:
             self.error(line, "nom", name, _("nom trop long (200 caractères au plus)."))
-        kind = None
-        raw_kind = text(row.get("type"))
-        if raw_kind:
-            kind = KIND_VALUES.get(header_key(raw_kind))
-            if kind is None:
-                self.error(
-                    line,
-                    "type",
-                    raw_kind,
-                    _("type inconnu : « particulier » ou « professionnel »."),
-                )
+        kind = self.choice(
+            line,
+            row,
+            "type",
+            KIND_VALUES,
+            UNKNOWN_KIND,
+        )
         siren = None
         raw_siren = text(row.get("siren"))
         if raw_siren:
@@ -126,18 +123,16 @@ class DossierImporter(Importer):
                     _("collaborateur inconnu : aucun utilisateur actif « %(username)s ».")
                     % {"username": username},
                 )
-        status = None
-        raw_status = text(row.get("statut"))
-        if raw_status:
-            status = STATUS_VALUES.get(header_key(raw_status))
-            if status is None:
-                self.error(
-                    line,
-                    "statut",
-                    raw_status,
-                    _("statut inconnu (attendu : %(values)s).")
-                    % {"values": ", ".join(Dossier.Status.values)},
-                )
+        status = self.choice(
+            line,
+            row,
+            "statut",
+            STATUS_VALUES,
+            lambda: (
+                _("statut inconnu (attendu : %(values)s).")
+                % {"values": ", ".join(Dossier.Status.values)}
+            ),
+        )
         if line in self.rejected_lines:
             return None
         return DossierRow(line, reference, name, kind, siren, assigned_to_id, status)

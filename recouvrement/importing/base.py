@@ -285,6 +285,33 @@ class Importer:
             % {"message": message.rstrip("."), "line": self._first_line},
         )
 
+    def repeated(self, line: int, column: str, value: Any, message, *key: Any) -> bool:
+        """``seen_before(*key)``, reported by ``duplicate_error`` when it is so.
+        ``message``: a lazy string or a function that makes it, since it is only
+        needed for the few rows that repeat a key (not translated on every row)."""
+        if self.seen_before(*key):
+            self.duplicate_error(
+                line, column, value, message() if callable(message) else str(message)
+            )
+            return True
+        return False
+
+    def choice(
+        self, line: int, row: dict[str, Any], column: str, values: dict[str, Any], message
+    ) -> Any | None:
+        """What a cell names among ``values`` (keyed by ``header_key``): None for an
+        empty cell; an unknown value is an error (``message``, lazy or a function
+        that makes it, as for ``repeated``) and gives None too."""
+        from .values import text
+
+        raw = text(row.get(column))
+        if not raw:
+            return None
+        found = values.get(header_key(raw))
+        if found is None:
+            self.error(line, column, raw, message() if callable(message) else str(message))
+        return found
+
     def parse_row(self, line: int, row: dict[str, Any]) -> Any | None:  # pragma: no cover
         raise NotImplementedError
 
