@@ -180,6 +180,14 @@ class EvidenceImporter(ContactRulesMixin, Importer):
         return parts
 
     def write_batch(self, records: list[EventRow]) -> None:
+        matched = self._match(records)
+        if matched:
+            lock_dossiers({p.dossier_id for _row, p in matched})
+            self._apply(matched)
+
+    def _match(self, records: list[EventRow]) -> list[tuple[EventRow, ContactPoint]]:
+        """Each event with the means it names: phones and e-mails by their value
+        (in the file the row names, or anywhere), postal addresses in the file."""
         dossiers = dossier_ids_by_reference({r.reference for r in records if r.reference})
         rows: list[EventRow] = []
         for row in records:
@@ -187,8 +195,6 @@ class EvidenceImporter(ContactRulesMixin, Importer):
                 unknown_dossier_error(self, row)
             else:
                 rows.append(row)
-        # The means: phones and e-mails by their value anywhere, postal ones in the
-        # files the rows name.
         candidates: dict[tuple[str, str], list[ContactPoint]] = {}
         values = sorted({r.value for r in rows if r.point_kind != Kind.POSTAL})
         for chunk in chunked(values, 900):
@@ -225,9 +231,10 @@ class EvidenceImporter(ContactRulesMixin, Importer):
                 )
                 continue
             matched.extend((row, p) for p in found)
-        if not matched:
-            return
-        lock_dossiers({p.dossier_id for _row, p in matched})
+        return matched
+
+    def _apply(self, matched: list[tuple[EventRow, ContactPoint]]) -> None:
+        """Record each event as evidence and give it its effect (``rules``)."""
         # Already imported (same means, kind and moment): nothing to do again.
         point_ids = sorted({p.pk for _row, p in matched})
         moments = sorted({r.occurred_at for r, _point in matched})
