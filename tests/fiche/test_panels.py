@@ -1,0 +1,40 @@
+"""The client-file page is the union of the apps' panels (fiche.views.PANELS)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from fiche import views
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_app_panel_is_on_the_page(owner_client, dossier):
+    factories.ContactFactory(dossier=dossier, last_name="Perrin")
+    factories.NoteFactory(dossier=dossier)
+    response = owner_client.get(reverse("dossiers:detail", args=[dossier.pk]))
+    context = response.context
+    assert [c.last_name for c in context["contacts"]] == ["Perrin"]  # contacts
+    assert len(context["notes"]) == 1 and context["pieces"] == []  # dossiers, pieces
+    assert "receivables" in context and "journal" in context and "reassign_form" in context
+
+
+def test_a_panel_is_one_line(owner_client, dossier, monkeypatch):
+    def reminders_panel(request, panel_dossier):
+        return {"reminders": [f"Relance de {panel_dossier.reference}"]}
+
+    monkeypatch.setattr(views, "PANELS", (*views.PANELS, reminders_panel))
+    response = owner_client.get(reverse("dossiers:detail", args=[dossier.pk]))
+    assert response.context["reminders"] == ["Relance de ACC-1001"]
+
+
+def test_stranger_gets_404(stranger_client, dossier):
+    assert stranger_client.get(reverse("dossiers:detail", args=[dossier.pk])).status_code == 404
+
+
+def test_the_page_keeps_its_query_budget(owner_client, dossier, django_assert_max_num_queries):
+    factories.ContactPointFactory(contact=factories.ContactFactory(dossier=dossier))
+    with django_assert_max_num_queries(25):
+        assert owner_client.get(reverse("dossiers:detail", args=[dossier.pk])).status_code == 200
