@@ -235,10 +235,6 @@ POSTCODE_LENGTH = 10
 EMAIL_LENGTH = 254
 
 
-def _clean_line(value: Any) -> str:
-    return " ".join(str(value or "").split())
-
-
 def means_values(
     *, kind: str, values: Mapping[str, Any], region: str = "FR"
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -278,7 +274,8 @@ def means_values(
 def postal_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """A postal address by the French postal norm (up to six lines of 38
     characters: three address lines, postcode and town, country)."""
-    fields = {name: _clean_line(values.get(name, "")) for name in POSTAL_FIELDS}
+    get = values.get
+    fields = {name: " ".join(str(get(name) or "").split()) for name in POSTAL_FIELDS}
     fields["postcode"] = fields["postcode"].replace(" ", "")
     fields["country"] = (fields["country"] or "FR").upper()
     errors: dict[str, str] = {}

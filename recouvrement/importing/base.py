@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from .bulk import analyze  # noqa: F401 (PostgreSQL's statistics, re-exported)
 from .counting import Counters, KeyLines  # noqa: F401 (Counters: re-exported for importers)
 from .reader import RowSource, SourceError, header_key, open_source
+from .values import text
 
 
 @dataclass(slots=True, frozen=True)
@@ -121,7 +122,6 @@ class Importer:
 
     # -- for subclasses ------------------------------------------------------------
     def error(self, line: int, column: str, value: Any, message: str) -> None:
-        from .values import text
 
         self.errors.append(RowError(line, column, text(value), message))
         self.rejected_lines.add(line)
@@ -171,7 +171,6 @@ class Importer:
         """What a cell names among ``values`` (keyed by ``header_key``): None for an
         empty cell; an unknown value is an error (``message``, lazy or a function
         that makes it, as for ``repeated``) and gives None too."""
-        from .values import text
 
         raw = text(row.get(column))
         if not raw:
