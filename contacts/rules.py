@@ -180,17 +180,18 @@ def defaults_to_give(valid_means: Iterable[M]) -> list[M]:
     (model instances, named rows, demo objects: anything with ``pk``, ``dossier_id``,
     ``kind``, ``is_default`` and ``validated_at``), in any order.
     """
-    best: dict[tuple[int, str], M] = {}
+    best: dict[tuple[int, str], tuple[tuple, M]] = {}
     starred: set[tuple[int, str]] = set()
     for point in valid_means:
         key = (point.dossier_id, point.kind)
         if point.is_default:
             starred.add(key)
             continue
+        rank = (point.validated_at or _NEVER, point.id or 0)  # default_precedence
         current = best.get(key)
-        if current is None or default_precedence(point) > default_precedence(current):
-            best[key] = point
-    return [point for key, point in best.items() if key not in starred]
+        if current is None or rank > current[0]:
+            best[key] = (rank, point)
+    return [point for key, (_rank, point) in best.items() if key not in starred]
 
 
 def default_given_message(*, value: str, contact: str, kind: str) -> str:

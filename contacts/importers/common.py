@@ -138,6 +138,7 @@ class ContactRulesMixin:
         # once per chunk. SQLite probes the index: small chunks, less memory.
         size = chunk_size(postgresql=10_000, sqlite=500)
         journal_message = str(self.journal_message)  # translated once
+        documents: dict[tuple, dict] = {}
         for chunk in chunked(ids, size):
             defaults = default_rule_enforce_bulk(chunk)
             statuses = dossier_contact_status_refresh_bulk(chunk)
@@ -154,17 +155,22 @@ class ContactRulesMixin:
                     message += " " + " ; ".join(defaults[dossier_id]) + "."
                 if dossier_id in statuses:
                     message += " " + statuses[dossier_id]
+                # Files with the same counts share one data document (encoded once).
+                key = (counts, dossier_id in defaults)
+                data = documents.get(key)
+                if data is None:
+                    data = documents[key] = {
+                        "import": self.source_name,
+                        "counts": self.per_dossier.named(counts),
+                        "default_changed": key[1],
+                    }
                 entries.append(
                     journal_entry_build(
                         dossier=dossier_id,
                         action=JournalEntry.Action.IMPORT,
                         actor_kind=JournalEntry.ActorKind.IMPORT,
                         message=message,
-                        data={
-                            "import": self.source_name,
-                            "counts": self.per_dossier.named(counts),
-                            "default_changed": dossier_id in defaults,
-                        },
+                        data=data,
                     )
                 )
                 if len(entries) >= 1000:  # memory: a journal entry is ~1.5 KB here

@@ -223,6 +223,8 @@ class ReceivableImporter(Importer):
         entries = []
         # Translated once, not once per file.
         imported = _("Import de créances (%(file)s) : %(changes)s.")
+        # Files with the same counts share one data document (encoded once).
+        documents: dict[tuple[int, int], dict] = {}
         added = _("%(count)d créance(s) ajoutée(s)")
         modified = _("%(count)d créance(s) modifiée(s)")
         for dossier_id, (created, updated) in self.per_dossier.items():
@@ -237,7 +239,10 @@ class ReceivableImporter(Importer):
                     action=JournalEntry.Action.RECEIVABLE_IMPORTED,
                     actor_kind=JournalEntry.ActorKind.IMPORT,
                     message=imported % {"file": self.source_name, "changes": ", ".join(parts)},
-                    data={"import": self.source_name, "created": created, "updated": updated},
+                    data=documents.setdefault(
+                        (created, updated),
+                        {"import": self.source_name, "created": created, "updated": updated},
+                    ),
                 )
             )
             if len(entries) >= 2000:

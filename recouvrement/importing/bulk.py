@@ -56,18 +56,19 @@ def _adapter(field):
     if kind == "JSONField":
         # Encoded as JSON text by the standard library: both databases read a
         # document from its text (PostgreSQL casts it to jsonb), and the driver's
-        # JSON wrapper costs more than the row. Importers share one dict among rows
-        # that say the same thing: encoded once (by identity, within one
-        # statement's rows, which nothing mutates meanwhile).
-        last: list = [None, None]
+        # JSON wrapper costs more than the row. Importers share one dict among the
+        # rows that say the same thing: each is encoded once per statement (by
+        # identity: the objects live, unchanged, until the statement is sent).
+        encoded: dict[int, tuple[Any, str]] = {}
         encoder = field.encoder
 
         def adapt_json(value):
             if value is None:
                 return None
-            if value is not last[0]:
-                last[:] = [value, json.dumps(value, cls=encoder)]
-            return last[1]
+            known = encoded.get(id(value))
+            if known is None or known[0] is not value:
+                known = encoded[id(value)] = (value, json.dumps(value, cls=encoder))
+            return known[1]
 
         return adapt_json
     return None
