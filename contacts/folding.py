@@ -11,7 +11,7 @@ from django.http import QueryDict
 
 from .models import Contact
 
-CONTACTS_SHOWN = 10
+CONTACTS_SHOWN = 8
 POINTS_SHOWN = 6
 UNFOLD_PARAM = "contacts"
 UNFOLD_VALUE = "tous"

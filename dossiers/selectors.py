@@ -109,5 +109,5 @@ def dossier_notes(*, dossier: Dossier) -> QuerySet[Note]:
     return dossier.notes.select_related("author").order_by("-created_at", "-id")
 
 
-def dossier_journal(*, dossier: Dossier, limit: int = 200) -> QuerySet[JournalEntry]:
+def dossier_journal(*, dossier: Dossier, limit: int | None = 200) -> QuerySet[JournalEntry]:
     return dossier.journal.select_related("actor").order_by("-created_at", "-id")[:limit]

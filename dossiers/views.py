@@ -15,7 +15,7 @@ from contacts.views import contact_block_context
 from pieces.selectors import dossier_pieces
 from recouvrement.access import can_view_dossiers, dossier_for_user
 
-from . import navigation, selectors, services
+from . import navigation, paging, selectors, services
 from .forms import NextActionForm, NoteForm, ReassignForm, StatusForm
 from .models import Dossier
 
@@ -60,16 +60,16 @@ def dossier_list_view(request):
 def dossier_detail_context(request, dossier: Dossier) -> dict:
     receivables = list(dossier.receivables.order_by("due_date", "number"))
     today = timezone.localdate()
-    notes = list(selectors.dossier_notes(dossier=dossier))
     pieces = list(dossier_pieces(dossier=dossier))
     return {
         **contact_block_context(request, dossier),
         "receivables": receivables,
         "overdue_count": sum(1 for r in receivables if r.balance > 0 and r.due_date < today),
         "today": today,
-        "notes": notes,
+        # a11y (issue 16): notes and journal a page at a time (dossiers/paging.py).
+        **paging.notes_context(request, dossier),
+        **paging.journal_context(request, dossier),
         "pieces": pieces,
-        "journal": list(selectors.dossier_journal(dossier=dossier)),
         "can_follow_up": request.user.has_perm(FOLLOW_UP_PERMISSION),
     }
 
@@ -115,7 +115,7 @@ def note_create_view(request, pk: int):
     if request.htmx:
         context = {
             "dossier": dossier,
-            "notes": list(selectors.dossier_notes(dossier=dossier)),
+            **paging.notes_context(request, dossier, first=True),
             "note_form": NoteForm() if saved else form,
             "note_saved": saved,
             "notes_count_oob": True,
