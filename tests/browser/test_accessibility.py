@@ -82,7 +82,14 @@ def _submit_empty(page):
     expect(page.locator(".is-invalid, .invalid-feedback, .alert-danger").first).to_be_visible()
 
 
+def _note_refused(page):
+    page.get_by_label("Note", exact=True).fill("   ")
+    page.get_by_role("button", name="Enregistrer la note").click()
+    expect(page.locator("#note-errors")).to_be_visible()
+
+
 STATES = {
+    "note-error": _note_refused,
     "invalid": _show_invalid,
     "dialog": _default_dialog,
     "menu": _more_menu,
@@ -107,6 +114,8 @@ AUDITED = [
     Audited("Fiche, onglet Bloc-notes", "/dossiers/{dossier}/", "notes"),
     Audited("Fiche, onglet Pièces", "/dossiers/{dossier}/", "pieces"),
     Audited("Fiche, onglet Journal", "/dossiers/{dossier}/", "journal"),
+    Audited("Fiche, note refusée", "/dossiers/{dossier}/", "note-error"),
+    Audited("Fiche, tous les contacts", "/dossiers/{dossier}/?contacts=tous&rang=1"),
     Audited("Fiche, suppression d'une pièce", "/dossiers/{dossier}/", "piece-dialog"),
     Audited(
         "Confirmation du défaut (sans JS)",

@@ -178,3 +178,32 @@ def test_contact_block_journey_at_the_keyboard(page, owner, colleague):
     expect(page.get_by_text("releve.pdf").first).to_be_visible()
     assert list(Piece.objects.values_list("original_name", flat=True)) == ["releve.pdf"]
     assert page.js_errors == []
+
+
+def test_focus_lands_on_the_message_when_the_means_disappears(page, owner):
+    """« Invalider » with invalid means hidden: the means leaves the block, the focus
+    goes to the message saying so; Escape in the piece dialog returns to « Supprimer »."""
+    from io import BytesIO
+
+    from pieces.services import piece_upload
+
+    dossier, _perrin, _roux = build_file(owner)
+    piece_upload(dossier=dossier, file=BytesIO(samples.PDF), name="releve.pdf", user=owner)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    sign_in(page, "agnes")
+    page.goto(f"/dossiers/{dossier.pk}/")
+
+    tab_to(page, "Invalider agnes.perrin@example.fr")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.closest('#messages') !== null")
+    assert "agnes.perrin@example.fr est invalidé." in active(page)["name"]
+
+    page.goto(f"/dossiers/{dossier.pk}/?onglet=pieces#onglets")
+    tab_to(page, "Supprimer")
+    page.keyboard.press("Enter")
+    in_dialog(page)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    page.wait_for_function("() => document.activeElement.innerText.trim() === 'Supprimer'")
+    assert Piece.objects.count() == 1
+    assert page.js_errors == []
