@@ -9,6 +9,7 @@ are filled from the showcase file) and, if the page needs it, a state to put it 
 from __future__ import annotations
 
 from io import BytesIO
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -28,6 +29,7 @@ pytestmark = [
 ]
 
 AGENT_VIEWPORT = {"width": 1280, "height": 720}
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 class Audited(NamedTuple):
@@ -67,6 +69,11 @@ def _tab(name):
     def open_tab(page):
         page.get_by_role("tab", name=name).click()
         expect(page.get_by_role("tabpanel", name=name)).to_be_visible()
+        # Bootstrap fades the pane in: audit it once it is opaque.
+        page.wait_for_function(
+            """() => { const p = document.querySelector('.tab-pane.active');
+            return p && p.classList.contains('show') && getComputedStyle(p).opacity === '1'; }"""
+        )
 
     return open_tab
 
@@ -162,6 +169,7 @@ def _audit_file(owner, colleague) -> dict:
 
 def test_no_wcag_violation_on_any_page_an_agent_uses(page, owner, colleague):
     ids = _audit_file(owner, colleague)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size(AGENT_VIEWPORT)
     failures = []
 
@@ -170,10 +178,12 @@ def test_no_wcag_violation_on_any_page_an_agent_uses(page, owner, colleague):
         failures.append(f"== Connexion\n{describe(violations)}")
     sign_in(page, "agnes")
 
-    for audited in AUDITED:
+    for number, audited in enumerate(AUDITED, start=1):
         page.goto(audited.url.format(**ids))
         if audited.state:
             STATES[audited.state](page)
+        # For a person to look at (var/ is ignored, never committed).
+        page.screenshot(path=str(SHOTS / f"audit-{number:02d}.png"), caret="initial")
         if violations := axe_violations(page):
             failures.append(f"== {audited.name} ({audited.url})\n{describe(violations)}")
     assert not failures, "\n".join(failures)
