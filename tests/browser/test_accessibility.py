@@ -95,7 +95,13 @@ def _note_refused(page):
     expect(page.locator("#note-errors")).to_be_visible()
 
 
+def _shortcuts_help(page):
+    page.get_by_role("button", name="Raccourcis clavier").click()
+    _dialog_shown(page)
+
+
 STATES = {
+    "shortcuts": _shortcuts_help,
     "note-error": _note_refused,
     "invalid": _show_invalid,
     "dialog": _default_dialog,
@@ -122,6 +128,7 @@ AUDITED = [
     Audited("Fiche, onglet Pièces", "/dossiers/{dossier}/", "pieces"),
     Audited("Fiche, onglet Journal", "/dossiers/{dossier}/", "journal"),
     Audited("Fiche, note refusée", "/dossiers/{dossier}/", "note-error"),
+    Audited("Raccourcis clavier", "/dossiers/{dossier}/", "shortcuts"),
     Audited("Fiche, tous les contacts", "/dossiers/{dossier}/?contacts=tous&rang=1"),
     Audited("Fiche, suppression d'une pièce", "/dossiers/{dossier}/", "piece-dialog"),
     Audited(

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from contacts.models import ContactPoint
 from dossiers.models import Dossier, Note
 from pieces.models import Piece
+from tests import factories
 from tests.browser.conftest import sign_in
 from tests.browser.test_contact_block import build_file
 from tests.pieces import samples
@@ -206,4 +207,41 @@ def test_focus_lands_on_the_message_when_the_means_disappears(page, owner):
     expect(page.get_by_role("dialog")).to_be_hidden()
     page.wait_for_function("() => document.activeElement.innerText.trim() === 'Supprimer'")
     assert Piece.objects.count() == 1
+    assert page.js_errors == []
+
+
+def test_shortcuts_and_their_help_panel(page, owner):
+    """Alt+Shift shortcuts: search, note, next / previous file, back to the list; all
+    listed in « Raccourcis clavier »."""
+    first, _p, _r = build_file(owner)
+    second = factories.DossierFactory(assigned_to=owner, reference="ACC-1002", name="Garage")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    sign_in(page, "agnes")
+    page.goto("/dossiers/?vue=mes&tri=reference")
+    page.keyboard.press("Alt+Shift+R")
+    assert active(page)["name"] == "Rechercher un dossier"
+    page.keyboard.press("Escape")
+
+    page.goto(f"/dossiers/{first.pk}/?rang=1")
+    page.keyboard.press("Alt+Shift+S")
+    page.wait_for_url(re.compile(rf"/dossiers/{second.pk}/\?rang=2$"))
+    page.keyboard.press("Alt+Shift+P")
+    page.wait_for_url(re.compile(rf"/dossiers/{first.pk}/\?rang=1$"))
+    page.keyboard.press("Alt+Shift+C")
+    assert active(page)["id"] == "contact-block"
+    page.keyboard.press("Alt+Shift+N")
+    assert active(page)["id"] == "id_note_text"
+    page.keyboard.type("N")  # typing in the note is never caught by a shortcut
+    expect(page.get_by_label("Note", exact=True)).to_have_value("N")
+    page.keyboard.press("Alt+Shift+L")
+    page.wait_for_url(re.compile(r"/dossiers/\?vue=mes&tri=reference&page=1$"))
+
+    tab_to(page, "Raccourcis clavier")
+    page.keyboard.press("Enter")
+    help_panel = page.get_by_role("dialog", name="Raccourcis clavier")
+    expect(help_panel).to_be_visible()
+    expect(help_panel).to_contain_text("Dossier suivant de la liste")
+    in_dialog(page)
+    page.keyboard.press("Escape")
+    expect(help_panel).to_be_hidden()
     assert page.js_errors == []
