@@ -9,8 +9,8 @@ class ContactsConfig(AppConfig):
     def ready(self) -> None:
         from dossiers.selectors import SEARCH_MATCHERS
 
-        from .selectors import dossier_search_by_means
+        from .selectors import DOSSIER_SEARCH_BY_MEANS
 
         # The list of files finds them by their contacts' e-mails and phones too.
-        if dossier_search_by_means not in SEARCH_MATCHERS:
-            SEARCH_MATCHERS.append(dossier_search_by_means)
+        if DOSSIER_SEARCH_BY_MEANS not in SEARCH_MATCHERS:
+            SEARCH_MATCHERS.append(DOSSIER_SEARCH_BY_MEANS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from dossiers.models import Dossier
+from dossiers.selectors import SearchMatcher
 
 from .models import Contact, ContactPoint
 from .normalize import NormalizationError, normalize_phone
@@ -83,16 +84,21 @@ def _dossier_ids_with_point(*, kind: str, value_key: str) -> list[int]:
     return list(points.values_list("dossier_id", flat=True).distinct()[:1000])
 
 
-def dossier_search_by_means(query: str) -> Q | None:
-    """The files' search by an e-mail or a phone number of their contacts (a matcher
-    of ``dossiers.selectors.SEARCH_MATCHERS``), None for any other query."""
+def _is_means_query(query: str) -> bool:
+    return "@" in query or phone_query_to_e164(query) is not None
+
+
+def _means_condition(query: str) -> Q:
     if "@" in query:
         return Q(
             pk__in=_dossier_ids_with_point(kind=ContactPoint.Kind.EMAIL, value_key=query.lower())
         )
     e164 = phone_query_to_e164(query)
-    if e164:
-        return Q(pk__in=_dossier_ids_with_point(kind=ContactPoint.Kind.PHONE, value_key=e164)) | Q(
-            reference=query
-        )
-    return None
+    return Q(pk__in=_dossier_ids_with_point(kind=ContactPoint.Kind.PHONE, value_key=e164)) | Q(
+        reference=query
+    )
+
+
+#: The files' search by an e-mail or a phone number of their contacts (a matcher
+#: of ``dossiers.selectors.SEARCH_MATCHERS``).
+DOSSIER_SEARCH_BY_MEANS = SearchMatcher(recognises=_is_means_query, condition=_means_condition)

@@ -17,6 +17,7 @@ from dossiers.models import Dossier
 from recouvrement.access import dossier_for_user
 
 from . import services
+from .folding import folded_block_context
 from .forms import POINT_FORMS, ContactForm, new_contact_point_forms
 from .models import Contact, ContactPoint
 from .selectors import SHOW_INVALID_SESSION_KEY, contact_block
@@ -37,7 +38,8 @@ def contact_block_context(request, dossier: Dossier) -> dict:
     show_invalid = bool(request.session.get(SHOW_INVALID_SESSION_KEY, False))
     return {
         "dossier": dossier,
-        "contacts": contact_block(dossier=dossier, show_invalid=show_invalid),
+        # a11y (issue 16): a large file folds its contacts and means.
+        **folded_block_context(request, contact_block(dossier=dossier, show_invalid=show_invalid)),
         "show_invalid": show_invalid,
         "reassign_form": ReassignForm(initial={"assigned_to": dossier.assigned_to_id}),
         "can_reassign": request.user.has_perm("dossiers.reassign_dossier"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from . import selectors
+from . import paging
 from .models import Dossier
 
 FOLLOW_UP_PERMISSION = "dossiers.follow_up_dossier"
@@ -24,8 +24,9 @@ def dossier_panel(request, dossier: Dossier) -> dict:
 
 
 def notes_panel(request, dossier: Dossier) -> dict:
-    return {"notes": list(selectors.dossier_notes(dossier=dossier))}
+    # A page at a time (dossiers/paging.py): a large file stays light.
+    return paging.notes_context(request, dossier)
 
 
 def journal_panel(request, dossier: Dossier) -> dict:
-    return {"journal": list(selectors.dossier_journal(dossier=dossier))}
+    return paging.journal_context(request, dossier)

@@ -23,11 +23,24 @@ SORTS = {
 SEARCH_SMALL_RESULT = 2000
 
 
-#: What the free-text search also looks in, given by the apps that hold it
-#: (``contacts`` adds the search by phone and e-mail when it is ready, see
-#: ``contacts.apps``): each takes the query and returns a condition on files, or
-#: None when the query is not of its kind. ``dossiers`` imports none of them.
-SEARCH_MATCHERS: list[Callable[[str], Q | None]] = []
+@dataclass(frozen=True)
+class SearchMatcher:
+    """What the free-text search also looks in, given by the app that holds it
+    (``contacts`` adds the search by phone and e-mail, see ``contacts.apps``):
+    ``recognises`` tells, without a query, whether the text is of its kind (such a
+    search is exact: one match opens the file); ``condition`` is the condition on
+    files. ``dossiers`` imports none of them."""
+
+    recognises: Callable[[str], bool]
+    condition: Callable[[str], Q]
+
+
+SEARCH_MATCHERS: list[SearchMatcher] = []
+
+
+def search_matcher(query: str) -> SearchMatcher | None:
+    query = query.strip()
+    return next((m for m in SEARCH_MATCHERS if query and m.recognises(query)), None)
 
 
 def search_q(query: str) -> Q:
@@ -36,10 +49,9 @@ def search_q(query: str) -> Q:
     query = query.strip()
     if not query:
         return Q()
-    for matcher in SEARCH_MATCHERS:
-        found = matcher(query)
-        if found is not None:
-            return found
+    matcher = search_matcher(query)
+    if matcher is not None:
+        return matcher.condition(query)
     return Q(reference__iexact=query) | Q(reference__istartswith=query) | Q(name__icontains=query)
 
 
@@ -91,5 +103,5 @@ def dossier_notes(*, dossier: Dossier) -> QuerySet[Note]:
     return dossier.notes.select_related("author").order_by("-created_at", "-id")
 
 
-def dossier_journal(*, dossier: Dossier, limit: int = 200) -> QuerySet[JournalEntry]:
+def dossier_journal(*, dossier: Dossier, limit: int | None = 200) -> QuerySet[JournalEntry]:
     return dossier.journal.select_related("actor").order_by("-created_at", "-id")[:limit]

@@ -12,12 +12,9 @@ from django.views.decorators.http import require_POST
 
 from recouvrement.access import can_view_dossiers, dossier_for_user
 
-from . import selectors, services
-from .forms import DossierFilterForm, NextActionForm, ReassignForm, StatusForm
+from . import navigation, selectors, services
+from .forms import NextActionForm, ReassignForm, StatusForm
 from .panels import FOLLOW_UP_PERMISSION
-
-PAGE_SIZE = 50
-TOP_SIZE = 20
 
 
 def dossier_list_view(request):
@@ -25,28 +22,19 @@ def dossier_list_view(request):
         from django.http import Http404
 
         raise Http404
-    view = request.GET.get("vue", "mes")
-    form = DossierFilterForm(request.GET or None)
-    params = selectors.DossierListParams(mine=view == "mes")
-    if form.is_valid():
-        data = form.cleaned_data
-        params.query = data["q"]
-        params.status = data["statut"]
-        params.sort = data["tri"] or "encours"
-        if data["collaborateur"]:
-            params.assigned_to = data["collaborateur"].pk
-            params.mine = False
-    if view == "top":
-        params.mine = False
-        params.sort = "encours"
-    queryset = selectors.dossier_list(user=request.user, params=params)
+    # Navigation between files (issue 16): dossiers/navigation.py.
+    dossier_list = navigation.dossier_list_from_query(request.user, request.GET)
+    view, form, queryset = dossier_list.view, dossier_list.form, dossier_list.queryset
+    if (match := navigation.exact_match(dossier_list)) is not None:
+        return redirect("dossiers:detail", pk=match)
+    navigation.remember_list(request)
     page = top_share = None
     if view == "top":
         # The few files that make most of the money, and how much of it they make.
-        dossiers = list(queryset[:TOP_SIZE])
+        dossiers = list(queryset[: navigation.TOP_SIZE])
         top_share = selectors.outstanding_share(dossiers=dossiers)
     else:
-        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(queryset, navigation.PAGE_SIZE).get_page(request.GET.get("page"))
         dossiers = page.object_list
     querystring = request.GET.copy()
     querystring.pop("page", None)

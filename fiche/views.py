@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contacts.views import contact_block_context
-from dossiers import selectors, services
+from dossiers import paging, services
 from dossiers.forms import NoteForm
 from dossiers.models import Dossier
 from dossiers.panels import dossier_panel, journal_panel, notes_panel
@@ -66,7 +66,7 @@ def note_create_view(request, pk: int):
     if request.htmx:
         context = {
             "dossier": dossier,
-            "notes": list(selectors.dossier_notes(dossier=dossier)),
+            **paging.notes_context(request, dossier, first=True),
             "note_form": NoteForm() if saved else form,
             "note_saved": saved,
             "notes_count_oob": True,

@@ -1,11 +1,21 @@
 // Contact block: the confirmation asked before a means becomes the default.
-// Without JavaScript the empty star is a link to a confirmation page; with it, the
-// same question is asked in a Bootstrap modal and « Oui » posts through htmx.
+// Without JavaScript the empty star is a button of a GET form that opens a
+// confirmation page; with it, the same question is asked in a Bootstrap modal and
+// « Oui » posts through htmx. When the dialog closes, the focus goes back to the
+// star: the new default's after « Oui », the one that was pressed after « Non » or
+// Escape.
 (function () {
   "use strict";
 
+  var pressed = null; // the point id of the star that opened the dialog
+  var chosen = null; // the point id confirmed by « Oui »
+
   function modalElement() {
     return document.getElementById("default-confirm");
+  }
+
+  function starOf(pointId) {
+    return document.querySelector('[data-point="' + pointId + '"] [data-focus-key="star"]');
   }
 
   document.addEventListener("click", function (event) {
@@ -15,6 +25,8 @@
       return;
     }
     event.preventDefault();
+    pressed = star.closest("[data-point]").dataset.point;
+    chosen = null;
     var form = dialog.querySelector("[data-default-form]");
     form.action = star.dataset.url;
     dialog.querySelector('[data-slot="value"]').textContent = star.dataset.value;
@@ -24,6 +36,17 @@
     window.bootstrap.Modal.getOrCreateInstance(dialog).show();
   });
 
+  document.addEventListener("hidden.bs.modal", function (event) {
+    if (event.target !== modalElement()) {
+      return;
+    }
+    var star = starOf(chosen || pressed);
+    if (star) {
+      star.focus();
+    }
+    pressed = chosen = null;
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("[data-default-form]");
     if (!form || !window.htmx) {
@@ -31,6 +54,7 @@
     }
     event.preventDefault();
     var dialog = modalElement();
+    form.setAttribute("data-focus-managed", "");
     window.htmx
       .ajax("POST", form.action, {
         source: form,
@@ -38,16 +62,8 @@
         swap: "outerHTML",
       })
       .then(function () {
+        chosen = pressed;
         window.bootstrap.Modal.getOrCreateInstance(dialog).hide();
       });
-  });
-
-  // The dots menu of a means: one open at a time, closed by a click elsewhere.
-  document.addEventListener("click", function (event) {
-    document.querySelectorAll("details.app-more[open]").forEach(function (menu) {
-      if (!menu.contains(event.target)) {
-        menu.removeAttribute("open");
-      }
-    });
   });
 })();

@@ -4,6 +4,8 @@
 (function () {
   "use strict";
 
+  var opener = null;
+
   document.addEventListener("submit", function (event) {
     var trigger = event.target.closest("form[data-piece-delete]");
     var dialog = document.getElementById("piece-delete-confirm");
@@ -13,8 +15,17 @@
     event.preventDefault();
     var form = dialog.querySelector("[data-piece-delete-form]");
     form.action = trigger.action;
+    opener = trigger.querySelector("button");
     dialog.querySelector('[data-slot="name"]').textContent = trigger.dataset.pieceName;
     window.bootstrap.Modal.getOrCreateInstance(dialog).show();
+  });
+
+  // « Annuler » or Escape: the focus goes back to the « Supprimer » that opened it.
+  document.addEventListener("hidden.bs.modal", function (event) {
+    if (event.target.id === "piece-delete-confirm" && opener && document.contains(opener)) {
+      opener.focus();
+    }
+    opener = null;
   });
 
   document.addEventListener("change", function (event) {

@@ -251,8 +251,9 @@ def test_add_contact_with_observation_and_refused_term(file_page):
 def test_validate_invalidate_and_cancel(file_page):
     page = file_page
     email = lambda: row(page, "agnes.perrin@example.fr")  # noqa: E731
-    expect(email().get_by_role("button", name="Valider", exact=True)).to_be_visible()
-    email().get_by_role("button", name="Valider", exact=True).click()
+    validate = email().get_by_role("button", name="Valider agnes.perrin@example.fr", exact=True)
+    expect(validate).to_have_text("Valider")  # the visible word stays
+    validate.click()
     # First validated e-mail of the file: it becomes the default at once.
     expect(email().get_by_role("button", name="Moyen par défaut")).to_be_visible()
     expect(email()).to_contain_text("Validé — validation manuelle le")
@@ -298,7 +299,9 @@ def test_last_means_invalidated_flags_file_for_contact_check(page, owner):
 def test_reassign(file_page, colleague):
     page = file_page
     page.get_by_label("Collaborateur").select_option(label="Bruno Caron")
-    page.locator("#contact-block").get_by_role("button", name="Valider", exact=True).first.click()
+    # SPEC §9: the reassignment's « Valider » is the only button with that exact name.
+    expect(page.get_by_role("button", name="Valider", exact=True)).to_have_count(1)
+    page.get_by_role("button", name="Valider", exact=True).click()
     expect(page.get_by_text("Dossier réaffecté à Bruno Caron.")).to_be_visible()
     expect(page.get_by_label("Collaborateur")).to_have_value(str(colleague.pk))
     assert Dossier.objects.get(pk=page.dossier.pk).assigned_to == colleague

@@ -41,6 +41,6 @@ def test_agent_adds_a_guadeloupe_number_and_finds_the_file_by_it(owner_client, o
     assert point.phone.as_e164 == "+590590123456"
     assert point.display_value == "0590 12 34 56"
     page = owner_client.get(
-        reverse("dossiers:list"), {"vue": "tous", "q": "0590123456"}
+        reverse("dossiers:list"), {"vue": "tous", "q": "0590123456"}, follow=True
     ).content.decode()
     assert dossier.reference in page

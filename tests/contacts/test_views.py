@@ -128,7 +128,9 @@ def test_block_shows_states_stars_and_why(owner_client, dossier, points, owner):
     html = owner_client.get(detail(dossier)).content.decode()
     assert 'aria-label="Moyen par défaut"' in html
     assert html.count('aria-label="Utiliser par défaut"') == 1
-    assert "Validé — validation manuelle le" in html and "Agnès Martin" in html
+    # The state in words and colour (a badge), then why.
+    assert 'app-state-valid">Validé</span> — validation manuelle le' in html
+    assert "Agnès Martin" in html
     assert "06 12 34 56 78" in html and ">mobile<" in html and ">fixe<" in html
     # Invalid means hidden by default, counted.
     assert "06 98 76 54 32" not in html
