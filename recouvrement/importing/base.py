@@ -17,6 +17,7 @@ busy. ``parse_row`` must therefore never touch the database.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import sys
@@ -412,7 +413,7 @@ def parse_in_child(importer: Importer, source: RowSource, mapping, counter: list
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_child_main,
-        args=(importer, source, mapping, sender),
+        args=(importer, source, mapping, sender, receiver, os.getpid()),
         name="import-parser",
         daemon=True,
     )
@@ -447,7 +448,50 @@ def parse_in_child(importer: Importer, source: RowSource, mapping, counter: list
         child.join()
 
 
-def _child_main(importer: Importer, source: RowSource, mapping, sender) -> None:
+def _child_detach(receiver, parent: int) -> None:
+    """In the child, first of all: die with the parent, and let go of everything of
+    the parent's that would outlive it.
+
+    A child killed with its parent (``kill -9``, the OOM killer, ``timeout``) would
+    otherwise go on parsing, block on the pipe it still holds both ends of, and keep
+    the inherited socket of the parent's database session open: the server then
+    never sees the session end, and it stays « idle in transaction » with the
+    import's row locks. The socket is replaced by /dev/null (closing its number
+    could let a new file reuse it under the parent's connection object)."""
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent was already gone when prctl() ran
+        os._exit(1)
+    receiver.close()
+    from django.db import connections
+
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for wrapper in connections.all(initialized_only=True):
+            raw = wrapper.connection
+            fileno = getattr(raw, "fileno", None)
+            if raw is None or fileno is None:
+                continue  # SQLite: no socket, and its locks are not inherited
+            with contextlib.suppress(Exception):  # a connection already closed
+                os.dup2(devnull, fileno())
+    finally:
+        os.close(devnull)
+
+
+def _die_with_parent() -> None:
+    """Linux's PR_SET_PDEATHSIG: the kernel sends SIGKILL to this process when its
+    parent ends, however it ends."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+
+
+def _child_main(importer: Importer, source: RowSource, mapping, sender, receiver, parent) -> None:
+    _child_detach(receiver, parent)
     sent = 0
     counter = [0]
 
