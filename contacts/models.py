@@ -345,6 +345,9 @@ class Communication(models.Model):
     class Status(models.TextChoices):
         RECORDED = "recorded", _("enregistré")
         GENERATED = "generated", _("généré")
+        # Committed before an SMS or e-mail is handed over, so that a send whose
+        # recording fails afterwards is never missing from the file.
+        SENDING = "sending", _("en cours d'envoi")
         SENT = "sent", _("envoyé")
         FAILED = "failed", _("échec")
 
