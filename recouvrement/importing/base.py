@@ -18,7 +18,6 @@ busy. ``parse_row`` must therefore never touch the database.
 from __future__ import annotations
 
 import contextlib
-import csv
 import os
 import sys
 import time
@@ -31,6 +30,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..spreadsheet import csv_writer
 from .reader import RowSource, SourceError, header_key, open_source
 
 
@@ -624,9 +624,10 @@ def text_cell(value: Any) -> bool:
 
 
 def write_errors_csv(errors: list[RowError], path: str | Path) -> None:
-    """The errors as a CSV that Excel opens in France: ``;`` and a UTF-8 BOM."""
+    """The errors as a CSV that Excel opens in France: ``;`` and a UTF-8 BOM; the
+    file's own values are copied in, so no cell may be a formula (``cell_safe``)."""
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out, delimiter=";")
+        writer = csv_writer(out, delimiter=";")
         writer.writerow(["ligne", "colonne", "valeur", "erreur"])
         for error in errors:
             writer.writerow([error.line or "", error.column, error.value, error.message])

@@ -5,3 +5,4 @@ from tests.communication.conftest import (  # noqa: F401 - the same file, means 
     mobile,
     sms_outbox,
 )
+from tests.imports.conftest import csv_file, run_import  # noqa: F401 - the import helpers
