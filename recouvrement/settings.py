@@ -218,6 +218,9 @@ EMAIL_BACKEND = os.environ.get(
     if os.environ.get("EMAIL_HOST")
     else "django.core.mail.backends.console.EmailBackend",
 )
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    # The same, with SEND_DEADLINE on the whole exchange (see below).
+    EMAIL_BACKEND = "contacts.messaging.mail_backend.EmailBackend"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -233,6 +236,10 @@ SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
 SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
 SMS_HTTP_TIMEOUT = float(os.environ.get("SMS_HTTP_TIMEOUT", "10"))
 SMS_SENDER = os.environ.get("SMS_SENDER", "Recouvrement")
+# EMAIL_TIMEOUT and SMS_HTTP_TIMEOUT bound each socket read; this bounds a whole send
+# (SMTP exchange, SMS provider request), so that a server answering one byte at a
+# time cannot hold an agent's request (and a gunicorn thread) for minutes.
+SEND_DEADLINE = float(os.environ.get("SEND_DEADLINE", "20"))
 # Sender block of generated letters (top left, above the envelope window).
 LETTER_SENDER_LINES = env_list(
     "LETTER_SENDER_LINES", "Service recouvrement,1 place de la Bourse,75002 PARIS"

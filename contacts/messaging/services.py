@@ -31,6 +31,7 @@ from dossiers.services import dossier_lock, journal_record, user_label
 from ..models import Communication, ContactPoint, Evidence, MessageTemplate
 from ..services import evidence_record
 from .letters import Letter, letter_pdf
+from .mail_backend import SendDeadlineExceeded
 from .placeholders import PlaceholderError, placeholder_values, placeholders_render
 from .sending import Outgoing, SendFailed, Transmitted, journal_data, send_recorded
 from .sms import sms_length, sms_normalize
@@ -390,6 +391,8 @@ def email_send(
 
 def email_failure(exc: BaseException) -> str:
     """Why an e-mail did not go out, for the agent."""
+    if isinstance(exc, SendDeadlineExceeded):
+        return str(exc)
     return _("Le serveur d'e-mail n'a pas accepté l'envoi (%(error)s).") % {
         "error": exc.__class__.__name__
     }
