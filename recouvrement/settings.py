@@ -5,6 +5,7 @@ SMS to the console. Production: ``DATABASE_URL`` (PostgreSQL), ``DJANGO_SECRET_K
 ``DJANGO_ALLOWED_HOSTS`` and friends; see README.md.
 """
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -159,7 +160,19 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_RESET_ON_SUCCESS = True
+# On the combination: an attacker elsewhere cannot lock a user out of their own machine.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind a reverse proxy, the client's address comes from X-Forwarded-For, and only
+# when the request comes from one of these proxies (comma-separated addresses or
+# networks, e.g. "127.0.0.1,::1"); empty: REMOTE_ADDR, the header is ignored.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("DJANGO_TRUSTED_PROXIES", "").split(",")]
+TRUSTED_PROXIES = [p for p in TRUSTED_PROXIES if p]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {_exc}") from None
+AXES_CLIENT_IP_CALLABLE = "recouvrement.client_ip.client_ip"
 # A French page that says how long the lock lasts (templates/registration/locked_out.html).
 AXES_LOCKOUT_CALLABLE = "recouvrement.lockout.lockout_response"
 AXES_VERBOSE = False
