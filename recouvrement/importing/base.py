@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import time
 from array import array
@@ -371,6 +372,17 @@ def parse_inline(importer: Importer, source: RowSource, mapping, counter: list[i
                 % {"values": len(values), "columns": width},
             )
             continue
+        try:
+            joined = "\t".join(values)
+        except TypeError:  # XLSX: numbers and dates among the texts
+            joined = "\t".join(v for v in values if isinstance(v, str))
+        if _CONTROL.search(joined) and control_errors(importer, line, values, mapping):
+            continue
+        if "\r" in joined:
+            values = [
+                v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v
+                for v in values
+            ]
         if len(values) >= width:
             row = {name: values[index] for index, name in mapping}
         else:
@@ -384,6 +396,36 @@ def parse_inline(importer: Importer, source: RowSource, mapping, counter: list[i
                 batch = []
     if batch:
         yield batch, source.progress()
+
+
+# C0 controls but tab, newline and carriage return, DEL and C1 controls: nothing a
+# person types; a NUL cannot even be stored by PostgreSQL. (CR is made LF.)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_errors(importer: Importer, line: int, values: list[Any], mapping) -> bool:
+    """Records an error for each imported cell holding a control character; True if any."""
+    found = False
+    for index, name in mapping:
+        value = values[index] if index < len(values) else ""
+        match = _CONTROL.search(value) if isinstance(value, str) else None
+        if match:
+            found = True
+            importer.error(
+                line,
+                name,
+                value.translate(_VISIBLE_CONTROLS),
+                _(
+                    "caractère de contrôle U+%(code)04X interdit (le fichier est-il un "
+                    "export texte ?)."
+                )
+                % {"code": ord(match.group())},
+            )
+    return found
+
+
+# How a control character is shown in an error: its Unicode « control picture ».
+_VISIBLE_CONTROLS = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421}
 
 
 #: Files from this size (bytes of CSV, rows of XLSX × 100) are parsed in a child process.

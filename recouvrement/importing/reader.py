@@ -28,6 +28,10 @@ ENCODING_ALIASES = {
 }
 DELIMITER_ALIASES = {";": ";", ",": ",", "tab": "\t", "\\t": "\t", "\t": "\t", "|": "|"}
 CHUNK = 1 << 20
+#: a header line longer than this is not a header (a wrong separator, a binary file)
+HEADER_LIMIT = 64 * 1024
+#: more columns than this is not an import file (the widest import has about 20)
+MAX_COLUMNS = 500
 
 
 class SourceError(Exception):
@@ -160,16 +164,28 @@ class CsvSource(RowSource):
         # newline="" lets the csv module handle newlines inside quoted fields.
         self._text = io.TextIOWrapper(buffered, encoding=self.encoding, newline="")
         try:
-            first = self._text.readline()
+            first = self._text.readline(HEADER_LIMIT + 1)
         except UnicodeDecodeError as exc:
             self.close()
             raise SourceError(
                 _("Le fichier n'est pas lisible dans l'encodage %(encoding)s : %(reason)s.")
                 % {"encoding": self.encoding, "reason": exc.reason}
             ) from None
+        if len(first) > HEADER_LIMIT:
+            self.close()
+            raise SourceError(
+                _(
+                    "La ligne d'en-tête dépasse %(limit)d Kio : ce n'est pas une ligne de noms "
+                    "de colonnes (mauvais séparateur, ou pas un fichier d'import ?)."
+                )
+                % {"limit": HEADER_LIMIT // 1024}
+            )
         self.delimiter = normalize_delimiter(delimiter) if delimiter else detect_delimiter(first)
         header_rows = list(csv.reader([first], delimiter=self.delimiter))
         self.header = [h.strip() for h in header_rows[0]] if header_rows else []
+        if len(self.header) > MAX_COLUMNS:
+            self.close()
+            raise _too_many_columns(len(self.header))
         self._reader = csv.reader(self._text, delimiter=self.delimiter, strict=False)
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
@@ -255,13 +271,18 @@ class XlsxSource(RowSource):
             raise SourceError(_("Classeur XLSX illisible : %(error)s.") % {"error": exc}) from None
         sheet = self._workbook.worksheets[0]
         self.total = sheet.max_row
-        self._rows = sheet.iter_rows(values_only=True)
+        # One column more than allowed: enough to tell a header that is too wide,
+        # without building rows of a million cells.
+        self._rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
         self._done = 0
         first = next(self._rows, None) or ()
         self.header = ["" if h is None else str(h).strip() for h in first]
         # Trailing empty header cells are formatting, not columns.
         while self.header and not self.header[-1]:
             self.header.pop()
+        if len(self.header) > MAX_COLUMNS:
+            self.close()
+            raise _too_many_columns(len(self.header))
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
         width = len(self.header)
@@ -281,6 +302,16 @@ class XlsxSource(RowSource):
 
     def close(self) -> None:
         self._workbook.close()
+
+
+def _too_many_columns(count: int) -> SourceError:
+    return SourceError(
+        _(
+            "L'en-tête compte %(count)s colonnes ou plus, au plus %(limit)d sont acceptées : "
+            "ce n'est pas un fichier d'import (mauvais séparateur ?)."
+        )
+        % {"count": f"{count:,}".replace(",", "\u202f"), "limit": MAX_COLUMNS}
+    )
 
 
 def open_source(

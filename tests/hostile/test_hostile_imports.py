@@ -1,0 +1,71 @@
+"""Findings 8, 12, 13 (issue 14): a NUL byte, a huge header, a million columns, two
+imports at once, a file mixing encodings: each a clear French error, nothing
+half-written."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from contacts.models import Contact, ContactPoint
+from tests import factories
+from tests.imports.test_contacts import HEADER, row
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dossier():
+    return factories.DossierFactory(reference="D-1")
+
+
+def test_a_nul_byte_in_a_cell_is_a_row_error_even_with_skip_invalid(csv_file, run_import, dossier):
+    rows = [HEADER, row(contact="c1", tel="0612345678"), row(contact="c2", nom="Du\x00rand")]
+    run = run_import("import_contacts", csv_file(rows), "--skip-invalid")
+    assert run.ok, run.err
+    assert "ligne 3, colonne « nom » : caractère de contrôle" in run.err
+    assert "U+0000" in run.err
+    assert ContactPoint.objects.count() == 1
+    assert all("\x00" not in contact.last_name for contact in Contact.objects.all())
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x0b", "\x7f"])
+def test_other_control_characters_are_refused_too(csv_file, run_import, dossier, char):
+    rows = [HEADER, row(contact="c1", nom=f"Durand{char}[31m")]
+    run = run_import("import_contacts", csv_file(rows))
+    assert not run.ok
+    assert "caractère de contrôle" in run.err
+    assert not Contact.objects.exists()
+
+
+def test_a_carriage_return_in_a_cell_is_cleaned(csv_file, run_import, dossier):
+    rows = [HEADER, row(contact="c1", canal="postal", adresse="1 rue\r\nde la Paix")]
+    run = run_import("import_contacts", csv_file(rows))
+    assert run.ok, run.err
+    assert "\r" not in ContactPoint.objects.get().address_line1
+
+
+def test_a_header_line_over_128_kib_is_a_file_error(tmp_path, run_import, dossier):
+    path = tmp_path / "large.csv"
+    path.write_text(";".join(HEADER) + "x" * 200_000 + "\r\n" + ";".join(row()) + "\r\n")
+    run = run_import("import_contacts", path)
+    assert not run.ok
+    assert "en-tête" in run.err
+    assert "Traceback" not in run.err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_header_of_a_million_columns_is_one_error(tmp_path, run_import, dossier, fmt):
+    columns = HEADER + [f"x{n}" for n in range(1_000_000 if fmt == "csv" else 16_000)]
+    path = tmp_path / f"wide.{fmt}"
+    if fmt == "csv":
+        path.write_text(";".join(columns) + "\r\n")
+    else:
+        workbook = openpyxl.Workbook(write_only=True)
+        sheet = workbook.create_sheet()
+        sheet.append(columns)
+        workbook.save(path)
+    run = run_import("import_contacts", path)
+    assert not run.ok
+    assert "colonnes" in run.err
+    assert len(run.err.splitlines()) < 5
