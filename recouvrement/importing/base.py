@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -556,6 +556,58 @@ def _child_main(importer: Importer, source: RowSource, mapping, sender, receiver
         sender.close()
 
 
+#: the key of the PostgreSQL advisory lock that serialises imports
+IMPORT_LOCK_KEY = 0x52_45_43_49_4D_50  # "RECIMP"
+
+
+def _busy() -> SourceError:
+    return SourceError(
+        _(
+            "Une importation est déjà en cours : attendez qu'elle se termine, puis "
+            "relancez celle-ci (rien n'a été importé)."
+        )
+    )
+
+
+@contextlib.contextmanager
+def import_lock():
+    """One import at a time: two imports of the same rows at once made the second
+    wait, then die with a raw IntegrityError. Refused at once instead, with a
+    sentence. Taken before the import's transaction opens (SQLite's BEGIN IMMEDIATE
+    would wait for the other import first). PostgreSQL: a session advisory lock,
+    released at the end or when the session ends (a killed command). SQLite: an
+    exclusive ``flock`` on a file named after the database (SQLite serves one
+    machine), released when the import ends or its process dies."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [IMPORT_LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                raise _busy()
+        try:
+            yield
+        finally:
+            # In a broken outer transaction this fails: the session's end releases it.
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [IMPORT_LOCK_KEY])
+        return
+    import fcntl
+    import hashlib
+    import tempfile
+
+    name = str(connection.settings_dict["NAME"])
+    digest = hashlib.sha256(name.encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"recouvrement-import-{digest}.lock"
+    handle = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _busy() from None
+        yield
+    finally:
+        os.close(handle)
+
+
 def run_import(
     importer: Importer,
     path: str | Path,
@@ -592,7 +644,7 @@ def run_import(
         bar = _progress_bar(source, progress)
         counter = [0]  # rows read
         try:
-            with transaction.atomic():
+            with import_lock(), transaction.atomic():
                 batches = 0
                 parsed = parse_in_child if _use_child(source) else parse_inline
                 for batch, position in parsed(importer, source, mapping, counter):

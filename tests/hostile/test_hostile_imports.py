@@ -69,3 +69,49 @@ def test_a_header_of_a_million_columns_is_one_error(tmp_path, run_import, dossie
     assert not run.ok
     assert "colonnes" in run.err
     assert len(run.err.splitlines()) < 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_import_while_one_runs_is_refused_plainly(csv_file, run_import, monkeypatch):
+    """The first import is held in its first batch (on its own thread and database
+    connection) while the second starts: the second is refused at once, with a
+    sentence, and writes nothing; the first then finishes."""
+    import threading
+
+    from django.db import connection
+
+    from contacts.importers import ContactImporter
+
+    factories.DossierFactory(reference="D-1")
+    path = csv_file([HEADER] + [row(contact=f"c{n}", tel=f"06123456{n:02d}") for n in range(5)])
+    inside, release = threading.Event(), threading.Event()
+    write = ContactImporter.write_batch
+
+    def held(self, records):
+        if threading.current_thread().name == "first-import":
+            inside.set()
+            release.wait(10)
+        return write(self, records)
+
+    monkeypatch.setattr(ContactImporter, "write_batch", held)
+    results = {}
+
+    def first():
+        try:
+            results["first"] = run_import("import_contacts", path)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first, name="first-import")
+    thread.start()
+    try:
+        assert inside.wait(10)
+        second = run_import("import_contacts", path)
+    finally:
+        release.set()
+        thread.join(30)
+    assert not second.ok
+    assert "Une importation est déjà en cours" in second.err
+    assert "Traceback" not in second.err
+    assert results["first"].ok, results["first"].err
+    assert ContactPoint.objects.count() == 5
