@@ -91,8 +91,35 @@ def detect_encoding(path: Path) -> str:
                 decoder.decode(chunk, final=False)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
+            _refuse_mixed_encodings(raw)
             return "cp1252"
     return "utf-8"
+
+
+def _refuse_mixed_encodings(raw) -> None:
+    """Not UTF-8 as a whole: but if some lines are UTF-8 with accents, the file was
+    pasted together from two sources, and reading it all as Windows-1252 would
+    store « Ã©ric » silently. Refused, naming a line of each."""
+    raw.seek(0)
+    utf8_line = cp1252_line = 0
+    for number, line in enumerate(raw, start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            cp1252_line = cp1252_line or number
+        else:
+            utf8_line = utf8_line or number
+        if utf8_line and cp1252_line:
+            raise SourceError(
+                _(
+                    "Le fichier mélange deux encodages : la ligne %(utf8)d est en UTF-8, la "
+                    "ligne %(cp1252)d en Windows-1252. Enregistrez-le à nouveau d'un seul "
+                    "tenant en UTF-8 (ou précisez --encoding si vous savez lequel est juste)."
+                )
+                % {"utf8": utf8_line, "cp1252": cp1252_line}
+            )
 
 
 def detect_delimiter(first_line: str) -> str:

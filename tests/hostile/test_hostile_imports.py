@@ -115,3 +115,27 @@ def test_a_second_import_while_one_runs_is_refused_plainly(csv_file, run_import,
     assert "Traceback" not in second.err
     assert results["first"].ok, results["first"].err
     assert ContactPoint.objects.count() == 5
+
+
+def test_a_file_mixing_utf8_and_windows_1252_lines_is_refused_naming_the_lines(
+    tmp_path, run_import, dossier
+):
+    header = ";".join(HEADER).encode()
+    utf8 = ";".join(row(contact="c1", prenom="Éric", tel="0612345678")).encode("utf-8")
+    cp1252 = ";".join(row(contact="c2", prenom="Hélène", tel="0612345679")).encode("cp1252")
+    path = tmp_path / "melange.csv"
+    path.write_bytes(b"\r\n".join([header, utf8, cp1252]) + b"\r\n")
+    run = run_import("import_contacts", path)
+    assert not run.ok
+    assert "mélange" in run.err
+    assert "ligne 2" in run.err and "ligne 3" in run.err
+    assert not Contact.objects.exists()
+
+
+def test_a_windows_1252_file_is_still_read_as_such(tmp_path, run_import, dossier):
+    lines = [";".join(HEADER), ";".join(row(contact="c2", prenom="Hélène", tel="0612345679"))]
+    path = tmp_path / "excel.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    run = run_import("import_contacts", path)
+    assert run.ok, run.err
+    assert Contact.objects.get().first_name == "Hélène"
