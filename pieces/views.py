@@ -74,13 +74,14 @@ def _piece_upload(request, pk: int, limit):
                     description=form.cleaned_data["description"],
                     user=request.user,
                 )
-            except ValidationError as error:
+            except (ValidationError, services.PieceStorageError) as error:
                 # The browser empties the file field: say which file was refused.
+                reasons = error.messages if isinstance(error, ValidationError) else [error.message]
                 form.add_error(
                     "document",
                     [
                         _("« %(name)s » : %(reason)s") % {"name": document.name, "reason": reason}
-                        for reason in error.messages
+                        for reason in reasons
                     ],
                 )
             else:

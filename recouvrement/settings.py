@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "recouvrement.middleware.permissions_policy",
 ]
 
 ROOT_URLCONF = "recouvrement.urls"
@@ -156,6 +157,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dossiers:list"
 LOGOUT_REDIRECT_URL = "login"
 
+# Browser features no page of the application uses, turned off (Permissions-Policy).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+    "xr-spatial-tracking=(), browsing-topics=()"
+)
+
 # Login throttling (django-axes): lock after 5 failures for 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
@@ -223,6 +231,10 @@ STORAGES = {
 PIECE_MAX_UPLOAD_SIZE = int(os.environ.get("PIECE_MAX_UPLOAD_SIZE", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Stored pieces: read and written by the application's user, read by its group
+# (backups), never by others (Django's default follows the umask: 0644).
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 # --- E-mail and SMS -------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

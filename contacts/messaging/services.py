@@ -22,7 +22,7 @@ from django.core.mail.message import make_msgid
 from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier, JournalEntry
@@ -197,47 +197,50 @@ def letter_send(
     *, dossier: Dossier, point: ContactPoint, template: MessageTemplate, user
 ) -> Communication:
     """Generate the PDF addressed to the postal means and keep it as a piece."""
-    from pieces.services import piece_store_generated
+    from pieces.services import PieceStorageError, piece_store_generated
 
     letter = letter_build(dossier=dossier, point=point, template=template, user=user)
     content = letter_pdf(letter)
     name = f"courrier-{slugify(template.name)}-{dossier.reference}-{letter.date:%Y%m%d}.pdf"
-    with transaction.atomic():
-        dossier_lock(dossier_id=dossier.pk)
-        piece = piece_store_generated(
-            dossier=dossier,
-            name=name,
-            content=content,
-            content_type="application/pdf",
-            origin="letter",
-            user=user,
-            description=_("%(template)s — à %(recipient)s")
-            % {"template": template.name, "recipient": point.contact.full_name},
-        )
-        communication = Communication.objects.create(
-            dossier=dossier,
-            point=point,
-            template=template,
-            channel=Channel.LETTER,
-            status=Status.GENERATED,
-            recipient=" / ".join(letter.recipient_lines),
-            subject=letter.subject,
-            body=letter.body,
-            piece=piece,
-            sent_by=user,
-        )
-        journal_record(
-            dossier=dossier,
-            action=Action.LETTER,
-            actor=user,
-            message=_("Courrier « %(template)s » généré pour %(contact)s, %(value)s.")
-            % {
-                "template": template.name,
-                "contact": point.contact.full_name,
-                "value": point.display_value,
-            },
-            data=journal_data(communication, outcome=Status.GENERATED, piece=piece),
-        )
+    try:
+        with transaction.atomic():
+            dossier_lock(dossier_id=dossier.pk)
+            piece = piece_store_generated(
+                dossier=dossier,
+                name=name,
+                content=content,
+                content_type="application/pdf",
+                origin="letter",
+                user=user,
+                description=_("%(template)s — à %(recipient)s")
+                % {"template": template.name, "recipient": point.contact.full_name},
+            )
+            communication = Communication.objects.create(
+                dossier=dossier,
+                point=point,
+                template=template,
+                channel=Channel.LETTER,
+                status=Status.GENERATED,
+                recipient=" / ".join(letter.recipient_lines),
+                subject=letter.subject,
+                body=letter.body,
+                piece=piece,
+                sent_by=user,
+            )
+            journal_record(
+                dossier=dossier,
+                action=Action.LETTER,
+                actor=user,
+                message=_("Courrier « %(template)s » généré pour %(contact)s, %(value)s.")
+                % {
+                    "template": template.name,
+                    "contact": point.contact.full_name,
+                    "value": point.display_value,
+                },
+                data=journal_data(communication, outcome=Status.GENERATED, piece=piece),
+            )
+    except PieceStorageError as exc:  # disk full: nothing kept, the agent is told
+        raise CommunicationError(capfirst(exc.message)) from exc
     return communication
 
 
