@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier, JournalEntry
 from dossiers.services import dossier_lock, journal_record, user_label
+from recouvrement.text import text_clean
 
 from ..models import Communication, ContactPoint, Evidence, MessageTemplate
 from ..services import evidence_record
@@ -324,8 +325,10 @@ def email_build(
         )
     # Fixed Message-ID and Date: the .eml kept as a piece is exactly what was sent.
     return EmailMessage(
-        subject=rendered.subject.replace("\n", " ").strip(),
-        body=rendered.body,
+        # One line, no control character: a CR from a name or a template would
+        # raise BadHeaderError (or inject a header) at send time.
+        subject=text_clean(rendered.subject, multiline=False).strip(),
+        body=text_clean(rendered.body),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[point.email],
         reply_to=[user.email] if getattr(user, "email", "") else None,
