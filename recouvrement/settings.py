@@ -209,9 +209,18 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 # No MEDIA_URL route exists: pieces are only served through the download view.
 
 if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    # django-storages reads only the credentials from the environment: the bucket,
+    # endpoint and region are passed here (tests/hostile/test_s3.py).
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {"default_acl": "private", "querystring_auth": True, "file_overwrite": False},
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
     }
 else:
     _default_storage = {
