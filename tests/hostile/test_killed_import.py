@@ -32,16 +32,17 @@ def _import_sessions(cursor, database: str) -> list[tuple[int, str]]:
     return cursor.fetchall()
 
 
-def _writing(cursor, database: str) -> bool:
-    """The command's session holds locks on the contact tables: it is writing."""
+def _writing(cursor, database: str) -> int | None:
+    """The pid of the command's session once it holds locks on the contact table."""
     cursor.execute(
-        "SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "SELECT a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
         "JOIN pg_class c ON c.oid = l.relation WHERE a.datname = %s "
         "AND a.pid <> pg_backend_pid() AND c.relname = 'contacts_contactpoint' "
         "AND l.mode = 'RowExclusiveLock'",
         [database],
     )
-    return cursor.fetchone() is not None
+    found = cursor.fetchone()
+    return found[0] if found else None
 
 
 def _processes_reading(path: Path) -> list[int]:
@@ -82,15 +83,16 @@ def test_a_killed_import_leaves_no_session_and_no_lock(tmp_path, owner, how):
     try:
         with connection.cursor() as cursor:
             deadline = time.monotonic() + 120
-            while not _writing(cursor, db["NAME"]):
+            while not (session := _writing(cursor, db["NAME"])):
                 assert command.poll() is None, "the import ended before it could be killed"
                 assert time.monotonic() < deadline, "the import never started writing"
                 time.sleep(0.05)
             command.send_signal(how)
             command.wait(timeout=10)
             deadline = time.monotonic() + 2
+            # Only the command's session: other tests may leave idle connections.
             while (
-                sessions := _import_sessions(cursor, db["NAME"])
+                sessions := [s for s in _import_sessions(cursor, db["NAME"]) if s[0] == session]
             ) and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert sessions == [], "the killed import's session is still open"
@@ -103,5 +105,6 @@ def test_a_killed_import_leaves_no_session_and_no_lock(tmp_path, owner, how):
         for pid in _processes_reading(path):
             os.kill(pid, signal.SIGKILL)
         with connection.cursor() as cursor:
-            for pid, _state in _import_sessions(cursor, db["NAME"]):
-                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+            for pid, state in _import_sessions(cursor, db["NAME"]):
+                if state != "idle":  # the killed import's, if it survived
+                    cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
