@@ -35,14 +35,31 @@ def has_control(value: str, *, multiline: bool = True) -> bool:
 
 
 class CleanTextMixin:
-    """For forms: every text field's value goes through ``text_clean`` (single line
-    unless the widget is a Textarea), before ``clean()`` and before a ModelForm
-    builds its instance."""
+    """For forms: every text field's submitted value goes through ``text_clean``
+    (single line unless the widget is a Textarea) before the fields validate, so
+    that « required », lengths and the form's own checks see the cleaned text (a
+    value made only of control characters is then empty, and said so)."""
 
-    def _clean_fields(self) -> None:
-        super()._clean_fields()
-        for name, value in list(self.cleaned_data.items()):
-            if isinstance(value, str):
-                widget = self.fields[name].widget
-                multiline = isinstance(widget, forms.Textarea)
-                self.cleaned_data[name] = text_clean(value, multiline=multiline)
+    def full_clean(self) -> None:
+        if self.is_bound and not getattr(self, "_text_cleaned", False):
+            self._text_cleaned = True
+            data = self.data.copy()
+            for name, field in self.fields.items():
+                if not isinstance(field, forms.CharField):
+                    continue
+                key = self.add_prefix(name)
+                if key not in data:
+                    continue
+                multiline = isinstance(field.widget, forms.Textarea)
+                if hasattr(data, "setlist"):
+                    data.setlist(
+                        key,
+                        [
+                            text_clean(v, multiline=multiline) if isinstance(v, str) else v
+                            for v in data.getlist(key)
+                        ],
+                    )
+                elif isinstance(data[key], str):
+                    data[key] = text_clean(data[key], multiline=multiline)
+            self.data = data
+        super().full_clean()

@@ -85,3 +85,23 @@ def test_the_permissions_policy_header_is_sent(owner_client, dossier):
     policy = response.headers["Permissions-Policy"]
     for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
         assert feature in policy
+
+
+def test_a_full_temporary_folder_while_an_upload_streams_in_is_a_clear_message(
+    owner_client, dossier, monkeypatch, settings
+):
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10  # every upload goes to a temporary file
+
+    def full(self, raw_data, start):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", full)
+    response = owner_client.post(
+        reverse("pieces:upload", args=[dossier.pk]),
+        {"document": SimpleUploadedFile("releve.pdf", samples.PDF), "description": ""},
+    )
+    assert response.status_code == 507
+    assert "plus de place" in response.content.decode()
+    assert not Piece.objects.exists()
