@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.objectivity import validate_objective
+from recouvrement.text import CleanTextMixin
 
 from .models import Contact, ContactPoint
 from .services import POSTAL_FIELDS, contact_point_values
@@ -20,7 +21,7 @@ OBSERVATION_HELP = _(
 )
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(CleanTextMixin, forms.ModelForm):
     observation = forms.CharField(
         label=_("Observation"),
         required=False,
@@ -46,7 +47,7 @@ class ContactForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class PointForm(forms.Form):
+class PointForm(CleanTextMixin, forms.Form):
     """One means of a given kind; ``normalized`` holds what the service will store."""
 
     kind: str = ""

@@ -6,6 +6,8 @@ from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from recouvrement.text import CleanTextMixin
+
 from .messaging.placeholders import PlaceholderError, placeholders_check, placeholders_help
 from .messaging.selectors import communication_points, communication_templates
 from .models import Communication, ContactPoint, MessageTemplate
@@ -36,7 +38,7 @@ def _check_placeholders(value: str) -> str:
     return value
 
 
-class _CommunicationForm(forms.Form):
+class _CommunicationForm(CleanTextMixin, forms.Form):
     point_kind = ""
     mobile_only = False
     channel = ""

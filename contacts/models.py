@@ -304,6 +304,8 @@ class MessageTemplate(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
+        from recouvrement.text import has_control
+
         from .messaging.placeholders import placeholders_check
 
         errors = {}
@@ -312,6 +314,19 @@ class MessageTemplate(models.Model):
                 placeholders_check(getattr(self, field))
             except ValidationError as exc:
                 errors[field] = exc.messages
+        # A template that cannot be sent is not saved: a CR in a subject would make
+        # every e-mail built from it fail.
+        if has_control(self.subject, multiline=False):
+            errors.setdefault("subject", []).append(
+                _(
+                    "L'objet ne peut contenir ni retour à la ligne, ni tabulation, ni "
+                    "caractère de contrôle : aucun e-mail ne pourrait être envoyé avec."
+                )
+            )
+        if has_control(self.body):
+            errors.setdefault("body", []).append(
+                _("Le texte contient un caractère de contrôle (invisible) : retirez-le.")
+            )
         if self.channel in (self.Channel.LETTER, self.Channel.EMAIL) and not self.subject.strip():
             errors.setdefault("subject", []).append(
                 _("Un courrier ou un e-mail a besoin d'un objet.")
@@ -347,6 +362,9 @@ class Communication(models.Model):
     class Status(models.TextChoices):
         RECORDED = "recorded", _("enregistré")
         GENERATED = "generated", _("généré")
+        # Committed before an SMS or e-mail is handed over, so that a send whose
+        # recording fails afterwards is never missing from the file.
+        SENDING = "sending", _("en cours d'envoi")
         SENT = "sent", _("envoyé")
         FAILED = "failed", _("échec")
 

@@ -7,6 +7,9 @@ agent's text and a clear message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -160,20 +163,6 @@ def letter_view(request, pk: int):
     return _render(request, "letter.html", dossier, form, preview=preview)
 
 
-def _send_or_keep(request, dossier, form, *, send, sent: str, failed: str, tab: str):
-    """Send; when it went out, back to the file. Otherwise the form stays, with the
-    agent's text and why: returns (response or None, error message or None)."""
-    try:
-        communication = send()
-    except services.CommunicationError as exc:
-        form.add_error(None, str(exc))
-        return None, None
-    if communication.status == Communication.Status.SENT:
-        messages.success(request, sent % {"to": communication.recipient})
-        return _done(request, _detail_url(dossier, tab)), None
-    return None, failed % {"error": communication.error}
-
-
 def _template_loaded_form(form_class, request, dossier, fields: dict[str, str]):
     """An unbound form showing the chosen template's text, ready to be edited."""
     initial = {"point": request.POST.get("point"), "template": request.POST.get("template")}
@@ -191,80 +180,107 @@ def _template_loaded_form(form_class, request, dossier, fields: dict[str, str]):
     return form, None
 
 
-def sms_view(request, pk: int):
+@dataclass(frozen=True)
+class _MessageKind:
+    """What differs between the SMS and the e-mail pages (the rest is one view)."""
+
+    form_class: type
+    page: str
+    #: form field → attribute of the rendered template, for « charger le modèle »
+    fields: dict[str, str]
+    send: Callable[..., Communication]
+    sent: str
+    sent_incomplete: str
+    failed: str
+    tab: str
+    normalize: Callable[[str], str] | None = None
+
+
+def _message_kinds() -> dict[str, _MessageKind]:
+    # Built per request: the texts are translated in the active language.
+    return {
+        "sms": _MessageKind(
+            form_class=SmsForm,
+            page="sms.html",
+            fields={"text": "body"},
+            send=lambda data, **common: services.sms_send(text=data["text"], **common),
+            sent=_("SMS envoyé à %(to)s."),
+            sent_incomplete=_("SMS envoyé à %(to)s, mais %(error)s : ne le renvoyez pas."),
+            failed=_(
+                "Le SMS n'a pas été envoyé : %(error)s Votre texte est conservé ci-dessous, "
+                "réessayez plus tard."
+            ),
+            tab="journal",
+            normalize=sms_normalize,
+        ),
+        "email": _MessageKind(
+            form_class=EmailForm,
+            page="email.html",
+            fields={"subject": "subject", "body": "body"},
+            send=lambda data, **common: services.email_send(
+                subject=data["subject"], body=data["body"], **common
+            ),
+            sent=_("E-mail envoyé à %(to)s ; une copie est rangée dans les pièces."),
+            sent_incomplete=_("E-mail envoyé à %(to)s, mais %(error)s : ne le renvoyez pas."),
+            failed=_(
+                "L'e-mail n'a pas été envoyé : %(error)s Votre texte est conservé ci-dessous, "
+                "réessayez plus tard."
+            ),
+            tab="pieces",
+        ),
+    }
+
+
+def _message_view(request, pk: int, kind_name: str):
+    """The SMS and e-mail pages: load a template, or send; a send that did not go
+    out keeps the form with the agent's text and why."""
+    kind = _message_kinds()[kind_name]
     dossier = dossier_for_user(request, pk)
     error = None
     if request.method == "POST":
         require_perm(request.user, SEND_PERMISSION)
         if request.POST.get("action") == "load":
-            form, error = _template_loaded_form(SmsForm, request, dossier, {"text": "body"})
-            if form.initial.get("text"):
-                form.initial["text"] = sms_normalize(form.initial["text"])
+            form, error = _template_loaded_form(kind.form_class, request, dossier, kind.fields)
+            if kind.normalize is not None:
+                for name in kind.fields:
+                    if form.initial.get(name):
+                        form.initial[name] = kind.normalize(form.initial[name])
         else:
-            form = SmsForm(request.POST, dossier=dossier)
+            form = kind.form_class(request.POST, dossier=dossier)
             if form.is_valid():
                 data = form.cleaned_data
-                response, error = _send_or_keep(
-                    request,
-                    dossier,
-                    form,
-                    send=lambda: services.sms_send(
+                try:
+                    communication = kind.send(
+                        data,
                         dossier=dossier,
                         point=data["point"],
-                        text=data["text"],
                         template=data["template"],
                         user=request.user,
-                    ),
-                    sent=_("SMS envoyé à %(to)s."),
-                    failed=_(
-                        "Le SMS n'a pas été envoyé : %(error)s Votre texte est conservé ci-dessous, réessayez plus tard."
-                    ),
-                    tab="journal",
-                )
-                if response is not None:
-                    return response
+                    )
+                except services.CommunicationError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    values = {"to": communication.recipient, "error": communication.error}
+                    if communication.status != Communication.Status.SENT:
+                        error = kind.failed % values
+                    else:
+                        if communication.error:
+                            messages.warning(request, kind.sent_incomplete % values)
+                        else:
+                            messages.success(request, kind.sent % values)
+                        return _done(request, _detail_url(dossier, kind.tab))
     else:
-        form = SmsForm(dossier=dossier)
+        form = kind.form_class(dossier=dossier)
         form.initial["point"] = _initial_point(request, form)
-    text = form["text"].value() or ""
-    length = sms_length(sms_normalize(text))
-    return _render(request, "sms.html", dossier, form, send_error=error, length=length)
+    extra = {"send_error": error}
+    if kind_name == "sms":
+        extra["length"] = sms_length(sms_normalize(form["text"].value() or ""))
+    return _render(request, kind.page, dossier, form, **extra)
+
+
+def sms_view(request, pk: int):
+    return _message_view(request, pk, "sms")
 
 
 def email_view(request, pk: int):
-    dossier = dossier_for_user(request, pk)
-    error = None
-    if request.method == "POST":
-        require_perm(request.user, SEND_PERMISSION)
-        if request.POST.get("action") == "load":
-            form, error = _template_loaded_form(
-                EmailForm, request, dossier, {"subject": "subject", "body": "body"}
-            )
-        else:
-            form = EmailForm(request.POST, dossier=dossier)
-            if form.is_valid():
-                data = form.cleaned_data
-                response, error = _send_or_keep(
-                    request,
-                    dossier,
-                    form,
-                    send=lambda: services.email_send(
-                        dossier=dossier,
-                        point=data["point"],
-                        subject=data["subject"],
-                        body=data["body"],
-                        template=data["template"],
-                        user=request.user,
-                    ),
-                    sent=_("E-mail envoyé à %(to)s ; une copie est rangée dans les pièces."),
-                    failed=_(
-                        "L'e-mail n'a pas été envoyé : %(error)s Votre texte est conservé ci-dessous, réessayez plus tard."
-                    ),
-                    tab="pieces",
-                )
-                if response is not None:
-                    return response
-    else:
-        form = EmailForm(dossier=dossier)
-        form.initial["point"] = _initial_point(request, form)
-    return _render(request, "email.html", dossier, form, send_error=error)
+    return _message_view(request, pk, "email")

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from recouvrement.text import CleanTextMixin
+
 from .models import Dossier
 
 
@@ -19,7 +21,7 @@ class CollaboratorChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(CleanTextMixin, forms.Form):
     assigned_to = CollaboratorChoiceField(
         label=_("Collaborateur"),
         queryset=active_collaborators(),
@@ -70,7 +72,7 @@ class DossierFilterForm(forms.Form):
             self.fields[name].widget.attrs["class"] = "form-select"
 
 
-class NoteForm(forms.Form):
+class NoteForm(CleanTextMixin, forms.Form):
     # Objectivity is checked by services.note_create, the one place every note passes.
     text = forms.CharField(
         label=_("Note"),
@@ -86,7 +88,7 @@ class NoteForm(forms.Form):
     )
 
 
-class NextActionForm(forms.Form):
+class NextActionForm(CleanTextMixin, forms.Form):
     next_action = forms.CharField(
         label=_("Prochaine action"),
         max_length=200,
@@ -116,7 +118,7 @@ MANUAL_STATUSES = [
 ]
 
 
-class StatusForm(forms.Form):
+class StatusForm(CleanTextMixin, forms.Form):
     status = forms.ChoiceField(
         label=_("Statut"),
         choices=MANUAL_STATUSES,

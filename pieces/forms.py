@@ -1,11 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from recouvrement.text import CleanTextMixin
+
 from .models import Piece
 from .validation import ACCEPTED_SUMMARY, KINDS, max_upload_size, too_large_message
 
 
-class PieceUploadForm(forms.Form):
+class PieceUploadForm(CleanTextMixin, forms.Form):
     # What the file really is, its size and its name are checked by
     # services.piece_upload, the one place every upload passes.
     document = forms.FileField(

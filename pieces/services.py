@@ -7,6 +7,7 @@ file whose row was never committed is removed again.
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import IO
 
@@ -68,15 +69,51 @@ def _store(
     )
     # The storage names are random (piece_upload_to): the client's name never
     # reaches the disk or the bucket.
-    piece.file.save(name, content, save=False)
+    _file_save(piece.file, name, content)
     try:
         if thumbnail:
-            piece.thumbnail.save("thumbnail.png", ContentFile(thumbnail), save=False)
+            _file_save(piece.thumbnail, "thumbnail.png", ContentFile(thumbnail))
         piece.save()
     except BaseException:
         _storage_delete(piece.file.storage, [piece.file.name, piece.thumbnail.name or ""])
         raise
     return piece
+
+
+class PieceStorageError(OSError):
+    """The file could not be written (disk full…): nothing was kept; the message is
+    for the agent (``message``). An OSError still, with the original errno."""
+
+    @property
+    def message(self) -> str:
+        return self.strerror
+
+
+def _file_save(field_file, name: str, content: File) -> None:
+    """``FieldFile.save(save=False)``, except that a write that fails midway (a full
+    disk) leaves no partial file behind: the name is chosen first, so that it can
+    be deleted."""
+    target = field_file.field.generate_filename(field_file.instance, name)
+    storage = field_file.storage
+    try:
+        stored = storage.save(target, content, max_length=field_file.field.max_length)
+    except OSError as exc:
+        _storage_delete(storage, [target])
+        logger.error("Storing a piece failed: %s", exc)
+        if exc.errno == errno.ENOSPC:
+            message = _(
+                "le serveur n'a plus de place pour enregistrer ce fichier (disque plein) : "
+                "rien n'a été ajouté. Prévenez l'administrateur."
+            )
+        else:
+            message = _(
+                "le fichier n'a pas pu être enregistré sur le serveur : rien n'a été "
+                "ajouté. Réessayez, ou prévenez l'administrateur."
+            )
+        raise PieceStorageError(exc.errno, message) from exc
+    field_file.name = stored
+    setattr(field_file.instance, field_file.field.attname, stored)
+    field_file._committed = True
 
 
 def _journal_added(piece: Piece, user) -> None:

@@ -27,6 +27,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .content_checks import markup_anywhere, pdf_is_active, zip_bomb_reason
+
 HEAD_SIZE = 8192
 MAX_NAME_LENGTH = 255
 THUMBNAIL_SIZE = (240, 240)
@@ -246,6 +248,11 @@ def _zip_kind(stream: IO[bytes]) -> Kind:
         with zipfile.ZipFile(stream) as archive:
             names = set(archive.namelist())
             infos = archive.infolist()
+            bomb = zip_bomb_reason(infos)
+            if bomb:
+                raise refuse(
+                    _("Ce document est refusé : %(reason)s.") % {"reason": bomb}, "zip_bomb"
+                )
             if any(info.flag_bits & 0x1 for info in infos):
                 raise refuse(
                     _("Les documents chiffrés ou protégés par mot de passe sont refusés."),
@@ -407,6 +414,15 @@ def _identify(stream: IO[bytes], head: bytes, extension: str) -> Kind:
     if head.startswith(b"#!"):
         raise refuse(_("Les scripts sont refusés."), "script")
     if head.startswith(b"%PDF-"):
+        if pdf_is_active(stream):
+            raise refuse(
+                _(
+                    "Ce PDF contient du code qui s'exécute à l'ouverture (JavaScript, "
+                    "lancement d'un programme) : il est refusé. Imprimez-le en PDF pour "
+                    "n'en garder que le contenu."
+                ),
+                "pdf_active",
+            )
         return PDF
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
@@ -453,6 +469,8 @@ def _identify(stream: IO[bytes], head: bytes, extension: str) -> Kind:
         return EML
     _refuse_markup(head, extension)
     _text_check(stream)
+    if markup_anywhere(stream, _ACTIVE_CONTENT):
+        raise refuse(_("Les pages HTML et les fichiers contenant du code sont refusés."), "html")
     return TEXT
 
 

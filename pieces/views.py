@@ -6,6 +6,8 @@ agents only, as an attachment the browser never renders.
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import ValidationError
@@ -23,6 +25,8 @@ from .forms import PieceUploadForm
 from .models import Piece
 from .uploads import upload_prepare
 from .validation import max_upload_size, safe_content_type, too_large_message
+
+logger = logging.getLogger(__name__)
 
 # A downloaded document is never a page of this site: no script, no plugin, no frame.
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
@@ -49,6 +53,16 @@ def piece_upload_view(request, pk: int):
     # the body, the CSRF check included: hence exempt here, and protected then signed
     # in just below, in the same order as every other view of the site.
     limit = upload_prepare(request) if request.method == "POST" else None
+    if limit is not None:
+        try:
+            request.FILES  # noqa: B018 - parse the body here: big files go to a temporary file
+        except OSError as exc:  # the temporary folder is full: Django would give a 500
+            logger.error("Receiving an upload failed: %s", exc)
+            for handler in request.upload_handlers:  # the partial temporary file goes
+                received = getattr(handler, "file", None)
+                if received is not None:
+                    received.close()
+            return render(request, "pieces/storage_full.html", status=507)
     return _piece_upload(request, pk, limit)
 
 
@@ -74,13 +88,14 @@ def _piece_upload(request, pk: int, limit):
                     description=form.cleaned_data["description"],
                     user=request.user,
                 )
-            except ValidationError as error:
+            except (ValidationError, services.PieceStorageError) as error:
                 # The browser empties the file field: say which file was refused.
+                reasons = error.messages if isinstance(error, ValidationError) else [error.message]
                 form.add_error(
                     "document",
                     [
                         _("« %(name)s » : %(reason)s") % {"name": document.name, "reason": reason}
-                        for reason in error.messages
+                        for reason in reasons
                     ],
                 )
             else:

@@ -2,8 +2,9 @@
 
 An archive (``.tar.gz``) holds:
 
-- ``manifest.json``: format, date, database engine, row counts per model (checked
-  after a restore) and the list of uploaded files with their size;
+- ``manifest.json``: format, date, database engine, row counts per model, counted
+  in the copy itself (PostgreSQL: in the snapshot that ``pg_dump`` dumps), checked
+  after a restore, and the list of uploaded files with their size;
 - ``database.sqlite3`` (an online copy through SQLite's backup API, consistent even
   while the application writes) or ``database.pgdump`` (``pg_dump --format=custom``);
 - ``media/``: every uploaded file (pieces, thumbnails) when they are on the local
@@ -59,16 +60,79 @@ def _engine(alias: str = "default") -> str:
     return vendor
 
 
-def row_counts() -> dict[str, int]:
-    counts = {}
+def _counted_tables() -> dict[str, str]:
+    """Model label → table, for the models whose rows are counted."""
+    tables = {}
     for label in COUNTED_APPS:
         try:
             config = apps.get_app_config(label)
         except LookupError:
             continue
         for model in config.get_models():
-            counts[model._meta.label] = model._default_manager.count()
-    return dict(sorted(counts.items()))
+            tables[model._meta.label] = model._meta.db_table
+    return dict(sorted(tables.items()))
+
+
+def row_counts(cursor=None) -> dict[str, int]:
+    """Rows per model, through ``cursor`` (a DB-API cursor: the dump's snapshot, a
+    copy of the database) or the default connection."""
+    if cursor is None:
+        with connections["default"].cursor() as own:
+            return row_counts(own)
+    quote = connections["default"].ops.quote_name
+    counts = {}
+    for label, table in _counted_tables().items():
+        cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")  # noqa: S608 - model tables
+        counts[label] = cursor.fetchone()[0]
+    return counts
+
+
+def _pg_dump_counted(db_file: Path) -> dict[str, int]:
+    """``pg_dump`` of the snapshot of a transaction that counts the rows: the counts
+    are those of the dump, whatever agents write meanwhile (counted before the dump,
+    notes written during it made every restore check fail)."""
+    reader = connections.create_connection("default")
+    try:
+        reader.ensure_connection()
+        with reader.connection.cursor() as cursor:
+            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            counts = row_counts(cursor)
+            args, env = _pg_args()
+            _run(
+                [
+                    "pg_dump",
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-acl",
+                    f"--snapshot={snapshot}",
+                    "--file",
+                    str(db_file),
+                ]
+                + args,
+                env,
+            )
+            cursor.execute("COMMIT")
+    finally:
+        reader.close()
+    return counts
+
+
+def _sqlite_copy_counted(db_file: Path) -> dict[str, int]:
+    """An online copy through SQLite's backup API, and the rows of that copy."""
+    connection = connections["default"]
+    connection.ensure_connection()
+    target = sqlite3.connect(db_file)
+    try:
+        connection.connection.backup(target)
+        cursor = target.cursor()
+        try:
+            return row_counts(cursor)
+        finally:
+            cursor.close()
+    finally:
+        target.close()
 
 
 def _media_root() -> Path | None:
@@ -105,26 +169,14 @@ def backup_create(*, output: Path) -> Summary:
     engine = _engine()
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    counts = row_counts()
     with tempfile.TemporaryDirectory(prefix="recouvrement-backup-") as tmp:
         tmpdir = Path(tmp)
         if engine == "sqlite":
             db_file = tmpdir / SQLITE_NAME
-            connection = connections["default"]
-            connection.ensure_connection()
-            target = sqlite3.connect(db_file)
-            try:
-                connection.connection.backup(target)
-            finally:
-                target.close()
+            counts = _sqlite_copy_counted(db_file)
         else:
             db_file = tmpdir / PGDUMP_NAME
-            args, env = _pg_args()
-            _run(
-                ["pg_dump", "--format=custom", "--no-owner", "--no-acl", "--file", str(db_file)]
-                + args,
-                env,
-            )
+            counts = _pg_dump_counted(db_file)
         media_root = _media_root()
         files = []
         if media_root is not None and media_root.exists():

@@ -19,7 +19,11 @@ workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count()
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread" if threads > 1 else "sync"
 
-# A request that takes longer than this is stuck: restart the worker.
+# A worker that has not notified the master for this long is restarted. With
+# threaded workers (gthread, the default here) the heartbeat comes from the
+# worker's main loop, not from the request threads: a slow request is NOT cut by
+# this timeout. Requests are bounded by the application instead: SEND_DEADLINE
+# for e-mail and SMS sends, the database's timeouts for queries.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))

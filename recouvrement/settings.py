@@ -5,6 +5,7 @@ SMS to the console. Production: ``DATABASE_URL`` (PostgreSQL), ``DJANGO_SECRET_K
 ``DJANGO_ALLOWED_HOSTS`` and friends; see README.md.
 """
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -86,6 +87,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "recouvrement.middleware.permissions_policy",
 ]
 
 ROOT_URLCONF = "recouvrement.urls"
@@ -157,11 +159,30 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dossiers:list"
 LOGOUT_REDIRECT_URL = "login"
 
+# Browser features no page of the application uses, turned off (Permissions-Policy).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+    "xr-spatial-tracking=(), browsing-topics=()"
+)
+
 # Login throttling (django-axes): lock after 5 failures for 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_RESET_ON_SUCCESS = True
+# On the combination: an attacker elsewhere cannot lock a user out of their own machine.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind a reverse proxy, the client's address comes from X-Forwarded-For, and only
+# when the request comes from one of these proxies (comma-separated addresses or
+# networks, e.g. "127.0.0.1,::1"); empty: REMOTE_ADDR, the header is ignored.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("DJANGO_TRUSTED_PROXIES", "").split(",")]
+TRUSTED_PROXIES = [p for p in TRUSTED_PROXIES if p]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {_exc}") from None
+AXES_CLIENT_IP_CALLABLE = "recouvrement.client_ip.client_ip"
 # A French page that says how long the lock lasts (templates/registration/locked_out.html).
 AXES_LOCKOUT_CALLABLE = "recouvrement.lockout.lockout_response"
 AXES_VERBOSE = False
@@ -190,9 +211,18 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 # No MEDIA_URL route exists: pieces are only served through the download view.
 
 if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    # django-storages reads only the credentials from the environment: the bucket,
+    # endpoint and region are passed here (tests/hostile/test_s3.py).
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {"default_acl": "private", "querystring_auth": True, "file_overwrite": False},
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
     }
 else:
     _default_storage = {
@@ -212,6 +242,10 @@ STORAGES = {
 PIECE_MAX_UPLOAD_SIZE = int(os.environ.get("PIECE_MAX_UPLOAD_SIZE", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Stored pieces: read and written by the application's user, read by its group
+# (backups), never by others (Django's default follows the umask: 0644).
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 # --- E-mail and SMS -------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
@@ -220,6 +254,9 @@ EMAIL_BACKEND = os.environ.get(
     if os.environ.get("EMAIL_HOST")
     else "django.core.mail.backends.console.EmailBackend",
 )
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    # The same, with SEND_DEADLINE on the whole exchange (see below).
+    EMAIL_BACKEND = "contacts.messaging.mail_backend.EmailBackend"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -235,6 +272,10 @@ SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
 SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
 SMS_HTTP_TIMEOUT = float(os.environ.get("SMS_HTTP_TIMEOUT", "10"))
 SMS_SENDER = os.environ.get("SMS_SENDER", "Recouvrement")
+# EMAIL_TIMEOUT and SMS_HTTP_TIMEOUT bound each socket read; this bounds a whole send
+# (SMTP exchange, SMS provider request), so that a server answering one byte at a
+# time cannot hold an agent's request (and a gunicorn thread) for minutes.
+SEND_DEADLINE = float(os.environ.get("SEND_DEADLINE", "20"))
 # Sender block of generated letters (top left, above the envelope window).
 LETTER_SENDER_LINES = env_list(
     "LETTER_SENDER_LINES", "Service recouvrement,1 place de la Bourse,75002 PARIS"

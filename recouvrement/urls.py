@@ -20,3 +20,5 @@ urlpatterns = [
     path("dossiers/<int:pk>/contacts/", include("contacts.urls")),
     path("dossiers/<int:pk>/communication/", include("contacts.urls_communication")),
 ]
+
+handler500 = "recouvrement.errors.server_error"

@@ -1,12 +1,13 @@
 """Writes of the communication actions: call reports, letters, SMS and e-mails.
 
-Each service writes its ``Communication`` and its journal entry (channel, means,
-template, who, outcome) in one transaction. Sending (SMTP, SMS provider) happens
-BEFORE that transaction opens: holding the database's write lock while a remote
-server answers would stall every other agent (SQLite takes it at BEGIN). A failed
-send is recorded and journaled as failed, and returned to the caller, who shows
-the agent a clear message; validation errors raise ``CommunicationError`` before
-anything is written or sent.
+Each service writes its ``Communication`` and its journal entry (the same data
+for every channel: ``sending.journal_data``). SMS and e-mails follow one shape
+(``sending.send_recorded``): recorded « en cours d'envoi » and committed, sent
+with no transaction open (holding the write lock while a remote server answers
+would stall every other agent; SQLite takes it at BEGIN), then marked sent or
+failed; a failed send is returned to the caller, who shows the agent a clear
+message. Validation errors raise ``CommunicationError`` before anything is
+written or sent. ``user=None`` is an automatic send, journaled as « système ».
 """
 
 from __future__ import annotations
@@ -21,16 +22,19 @@ from django.core.mail.message import make_msgid
 from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier, JournalEntry
 from dossiers.services import dossier_lock, journal_record, user_label
+from recouvrement.text import text_clean
 
 from ..models import Communication, ContactPoint, Evidence, MessageTemplate
 from ..services import evidence_record
 from .letters import Letter, letter_pdf
+from .mail_backend import SendDeadlineExceeded
 from .placeholders import PlaceholderError, placeholder_values, placeholders_render
+from .sending import Outgoing, SendFailed, Transmitted, journal_data, send_recorded
 from .sms import sms_length, sms_normalize
 from .sms_backends import SmsSendError, get_sms_backend
 
@@ -71,16 +75,6 @@ def _check_point(*, dossier: Dossier, point: ContactPoint, kind: str, mobile: bo
             _("%(value)s n'est pas un mobile : un SMS ne peut être envoyé qu'à un mobile.")
             % {"value": point.display_value}
         )
-
-
-def _means_data(point: ContactPoint, template: MessageTemplate | None) -> dict:
-    return {
-        "point": point.pk,
-        "means": point.display_value,
-        "kind": point.kind,
-        "template": template.pk if template else None,
-        "template_name": template.name if template else "",
-    }
 
 
 def message_render(
@@ -155,13 +149,7 @@ def call_report_record(
         action=Action.CALL,
         actor=user,
         message=message,
-        data={
-            **_means_data(point, None),
-            "channel": Channel.CALL,
-            "communication": communication.pk,
-            "direction": communication.direction,
-            "outcome": outcome,
-        },
+        data=journal_data(communication, outcome=outcome, direction=communication.direction),
     )
     evidence_kind = Evidence.Kind.CALL_INCOMING if incoming else CALL_EVIDENCE.get(outcome)
     if evidence_kind is not None:
@@ -210,53 +198,50 @@ def letter_send(
     *, dossier: Dossier, point: ContactPoint, template: MessageTemplate, user
 ) -> Communication:
     """Generate the PDF addressed to the postal means and keep it as a piece."""
-    from pieces.services import piece_store_generated
+    from pieces.services import PieceStorageError, piece_store_generated
 
     letter = letter_build(dossier=dossier, point=point, template=template, user=user)
     content = letter_pdf(letter)
     name = f"courrier-{slugify(template.name)}-{dossier.reference}-{letter.date:%Y%m%d}.pdf"
-    with transaction.atomic():
-        dossier_lock(dossier_id=dossier.pk)
-        piece = piece_store_generated(
-            dossier=dossier,
-            name=name,
-            content=content,
-            content_type="application/pdf",
-            origin="letter",
-            user=user,
-            description=_("%(template)s — à %(recipient)s")
-            % {"template": template.name, "recipient": point.contact.full_name},
-        )
-        communication = Communication.objects.create(
-            dossier=dossier,
-            point=point,
-            template=template,
-            channel=Channel.LETTER,
-            status=Status.GENERATED,
-            recipient=" / ".join(letter.recipient_lines),
-            subject=letter.subject,
-            body=letter.body,
-            piece=piece,
-            sent_by=user,
-        )
-        journal_record(
-            dossier=dossier,
-            action=Action.LETTER,
-            actor=user,
-            message=_("Courrier « %(template)s » généré pour %(contact)s, %(value)s.")
-            % {
-                "template": template.name,
-                "contact": point.contact.full_name,
-                "value": point.display_value,
-            },
-            data={
-                **_means_data(point, template),
-                "channel": Channel.LETTER,
-                "communication": communication.pk,
-                "piece": piece.pk,
-                "outcome": Status.GENERATED,
-            },
-        )
+    try:
+        with transaction.atomic():
+            dossier_lock(dossier_id=dossier.pk)
+            piece = piece_store_generated(
+                dossier=dossier,
+                name=name,
+                content=content,
+                content_type="application/pdf",
+                origin="letter",
+                user=user,
+                description=_("%(template)s — à %(recipient)s")
+                % {"template": template.name, "recipient": point.contact.full_name},
+            )
+            communication = Communication.objects.create(
+                dossier=dossier,
+                point=point,
+                template=template,
+                channel=Channel.LETTER,
+                status=Status.GENERATED,
+                recipient=" / ".join(letter.recipient_lines),
+                subject=letter.subject,
+                body=letter.body,
+                piece=piece,
+                sent_by=user,
+            )
+            journal_record(
+                dossier=dossier,
+                action=Action.LETTER,
+                actor=user,
+                message=_("Courrier « %(template)s » généré pour %(contact)s, %(value)s.")
+                % {
+                    "template": template.name,
+                    "contact": point.contact.full_name,
+                    "value": point.display_value,
+                },
+                data=journal_data(communication, outcome=Status.GENERATED, piece=piece),
+            )
+    except PieceStorageError as exc:  # disk full: nothing kept, the agent is told
+        raise CommunicationError(capfirst(exc.message)) from exc
     return communication
 
 
@@ -288,55 +273,34 @@ def sms_send(
     template: MessageTemplate | None = None,
     user,
 ) -> Communication:
+    """Send an SMS (``user=None``: an automatic send, by « système »)."""
     body = sms_prepare(dossier=dossier, point=point, text=text, template=template)
     length = sms_length(body)
-    status, delivery, provider_id, error = Status.SENT, "", "", ""
-    try:
-        result = get_sms_backend().send(to=point.phone.as_e164, text=body)
-        delivery, provider_id = result.status, result.provider_id
-    except SmsSendError as exc:
-        status, error = Status.FAILED, str(exc)
-    with transaction.atomic():
-        communication = Communication.objects.create(
-            dossier=dossier,
-            point=point,
-            template=template,
-            channel=Channel.SMS,
-            status=status,
-            delivery_status=delivery,
-            provider_id=provider_id,
-            recipient=point.display_value,
-            body=body,
-            error=error[:300],
-            sent_by=user,
-        )
-        values = {"value": point.display_value, "contact": point.contact.full_name}
-        if status == Status.SENT:
-            message = _("SMS envoyé à %(value)s (%(contact)s), %(segments)s segment(s).") % {
-                **values,
-                "segments": length.segments,
-            }
-        else:
-            message = _("Échec de l'envoi du SMS à %(value)s (%(contact)s) : %(error)s") % {
-                **values,
-                "error": error,
-            }
-        journal_record(
-            dossier=dossier,
-            action=Action.SMS,
-            actor=user,
-            message=message,
-            data={
-                **_means_data(point, template),
-                "channel": Channel.SMS,
-                "communication": communication.pk,
-                "outcome": status,
-                "delivery_status": delivery,
-                "segments": length.segments,
-                "encoding": length.encoding,
-            },
-        )
-    return communication
+    values = {"value": point.display_value, "contact": point.contact.full_name}
+
+    def transmit() -> Transmitted:
+        try:
+            result = get_sms_backend().send(to=point.phone.as_e164, text=body)
+        except SmsSendError as exc:
+            raise SendFailed(str(exc)) from exc
+        return Transmitted(delivery_status=result.status, provider_id=result.provider_id)
+
+    outgoing = Outgoing(
+        dossier=dossier,
+        point=point,
+        template=template,
+        channel=Channel.SMS,
+        action=Action.SMS,
+        recipient=point.display_value,
+        body=body,
+        user=user,
+        sent_text=_("SMS envoyé à %(value)s (%(contact)s), %(segments)s segment(s).")
+        % {**values, "segments": length.segments},
+        failed_text=_("Échec de l'envoi du SMS à %(value)s (%(contact)s) : ") % values
+        + "%(error)s",
+        data={"segments": length.segments, "encoding": length.encoding},
+    )
+    return send_recorded(outgoing, transmit=transmit, journal=journal_record)
 
 
 # --- E-mail -----------------------------------------------------------------------
@@ -361,8 +325,10 @@ def email_build(
         )
     # Fixed Message-ID and Date: the .eml kept as a piece is exactly what was sent.
     return EmailMessage(
-        subject=rendered.subject.replace("\n", " ").strip(),
-        body=rendered.body,
+        # One line, no control character: a CR from a name or a template would
+        # raise BadHeaderError (or inject a header) at send time.
+        subject=text_clean(rendered.subject, multiline=False).strip(),
+        body=text_clean(rendered.body),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[point.email],
         reply_to=[user.email] if getattr(user, "email", "") else None,
@@ -383,71 +349,56 @@ def email_send(
     template: MessageTemplate | None = None,
     user,
 ) -> Communication:
+    """Send an e-mail and keep its .eml as a piece (``user=None``: an automatic send,
+    by « système », without Reply-To)."""
     from pieces.services import piece_store_generated
 
     message = email_build(
         dossier=dossier, point=point, subject=subject, body=body, template=template, user=user
     )
-    status, error = Status.SENT, ""
-    try:
-        message.send(fail_silently=False)
-    except (smtplib.SMTPException, OSError) as exc:
-        status = Status.FAILED
-        error = _("Le serveur d'e-mail n'a pas accepté l'envoi (%(error)s).") % {
-            "error": exc.__class__.__name__
-        }
-    with transaction.atomic():
-        dossier_lock(dossier_id=dossier.pk)
-        piece = None
-        if status == Status.SENT:
-            piece = piece_store_generated(
-                dossier=dossier,
-                name=f"email-{slugify(message.subject)[:60] or 'message'}-{timezone.localdate():%Y%m%d}.eml",
-                content=message.message().as_bytes(),
-                content_type="message/rfc822",
-                origin="email",
-                user=user,
-                description=_("E-mail à %(to)s : %(subject)s")
-                % {"to": point.email, "subject": message.subject},
-            )
-        communication = Communication.objects.create(
+    values = {"value": point.email, "contact": point.contact.full_name, "subject": message.subject}
+
+    def transmit() -> Transmitted:
+        try:
+            message.send(fail_silently=False)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise SendFailed(email_failure(exc)) from exc
+        return Transmitted()
+
+    def keep(communication: Communication):
+        return piece_store_generated(
             dossier=dossier,
-            point=point,
-            template=template,
-            channel=Channel.EMAIL,
-            status=status,
-            recipient=point.email,
-            subject=message.subject[:200],
-            body=message.body,
-            error=error[:300],
-            piece=piece,
-            sent_by=user,
+            name=f"email-{slugify(message.subject)[:60] or 'message'}-{timezone.localdate():%Y%m%d}.eml",
+            content=message.message().as_bytes(),
+            content_type="message/rfc822",
+            origin="email",
+            user=user,
+            description=_("E-mail à %(to)s : %(subject)s")
+            % {"to": point.email, "subject": message.subject},
         )
-        values = {
-            "value": point.email,
-            "contact": point.contact.full_name,
-            "subject": message.subject,
-        }
-        if status == Status.SENT:
-            text = _("E-mail « %(subject)s » envoyé à %(value)s (%(contact)s).") % values
-        else:
-            text = _(
-                "Échec de l'envoi de l'e-mail « %(subject)s » à %(value)s (%(contact)s) : %(error)s"
-            ) % {
-                **values,
-                "error": error,
-            }
-        journal_record(
-            dossier=dossier,
-            action=Action.EMAIL,
-            actor=user,
-            message=text,
-            data={
-                **_means_data(point, template),
-                "channel": Channel.EMAIL,
-                "communication": communication.pk,
-                "piece": piece.pk if piece else None,
-                "outcome": status,
-            },
-        )
-    return communication
+
+    outgoing = Outgoing(
+        dossier=dossier,
+        point=point,
+        template=template,
+        channel=Channel.EMAIL,
+        action=Action.EMAIL,
+        recipient=point.email,
+        subject=message.subject,
+        body=message.body,
+        user=user,
+        sent_text=_("E-mail « %(subject)s » envoyé à %(value)s (%(contact)s).") % values,
+        failed_text=_("Échec de l'envoi de l'e-mail « %(subject)s » à %(value)s (%(contact)s) : ")
+        % values
+        + "%(error)s",
+    )
+    return send_recorded(outgoing, transmit=transmit, keep=keep, journal=journal_record)
+
+
+def email_failure(exc: BaseException) -> str:
+    """Why an e-mail did not go out, for the agent."""
+    if isinstance(exc, SendDeadlineExceeded):
+        return str(exc)
+    return _("Le serveur d'e-mail n'a pas accepté l'envoi (%(error)s).") % {
+        "error": exc.__class__.__name__
+    }

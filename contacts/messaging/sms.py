@@ -59,4 +59,6 @@ def sms_normalize(text: str) -> str:
     """Typography that is not in GSM-7 (French spaces in amounts, curly quotes) would
     switch a whole SMS to UCS-2 and halve its length: plain equivalents instead."""
     table = str.maketrans({"\u00a0": " ", "\u202f": " ", "’": "'", "“": '"', "”": '"'})
-    return (text or "").replace("\r\n", "\n").translate(table)
+    from recouvrement.text import text_clean
+
+    return text_clean(text or "").translate(table)

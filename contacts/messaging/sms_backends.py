@@ -12,10 +12,10 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
-import urllib.error
-import urllib.request
+import urllib.parse
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+
+from .deadline import Deadline
 
 logger = logging.getLogger(__name__)
 
@@ -79,27 +81,17 @@ class HttpSmsBackend(BaseSmsBackend):
         if not url:
             raise SmsSendError(_("Le fournisseur SMS n'est pas configuré (SMS_HTTP_URL)."))
         payload = json.dumps({"to": to, "text": text, "sender": settings.SMS_SENDER}).encode()
-        request = urllib.request.Request(  # noqa: S310 - the URL comes from settings
-            url,
-            data=payload,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "Authorization": f"Bearer {settings.SMS_HTTP_TOKEN}",
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=settings.SMS_HTTP_TIMEOUT) as response:  # noqa: S310
-                body = response.read()
-        except urllib.error.HTTPError as exc:
-            logger.warning("SMS provider answered %s for %s", exc.code, to)
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Authorization": f"Bearer {settings.SMS_HTTP_TOKEN}",
+        }
+        status, body = _post(url, payload, headers)
+        if not 200 <= status < 300:
+            logger.warning("SMS provider answered %s for %s", status, to)
             raise SmsSendError(
-                _("Le fournisseur SMS a refusé l'envoi (erreur %(code)s).") % {"code": exc.code}
-            ) from exc
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            logger.warning("SMS provider unreachable: %s", exc)
-            raise SmsSendError(_("Le fournisseur SMS est injoignable.")) from exc
+                _("Le fournisseur SMS a refusé l'envoi (erreur %(code)s).") % {"code": status}
+            )
         try:
             answer = json.loads(body or b"{}")
         except ValueError as exc:
@@ -110,6 +102,35 @@ class HttpSmsBackend(BaseSmsBackend):
             status=str(answer.get("status") or "accepted")[:30],
             provider_id=str(answer.get("id") or "")[:100],
         )
+
+
+def _post(url: str, payload: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    """POST with ``SMS_HTTP_TIMEOUT`` on each socket operation and ``SEND_DEADLINE``
+    on the whole exchange: (status, body), or SmsSendError."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SmsSendError(_("Le fournisseur SMS n'est pas configuré (SMS_HTTP_URL)."))
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = kind(parts.hostname, parts.port, timeout=settings.SMS_HTTP_TIMEOUT)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    with Deadline() as deadline:
+        try:
+            connection.connect()
+            deadline.watch(connection.sock)
+            connection.request("POST", path, body=payload, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            if deadline.expired:
+                logger.warning("SMS provider too slow: cut after %s s", deadline.label)
+                raise SmsSendError(
+                    _("Le fournisseur SMS n'a pas répondu dans les %(seconds)s s.")
+                    % {"seconds": deadline.label}
+                ) from exc
+            logger.warning("SMS provider unreachable: %s", exc)
+            raise SmsSendError(_("Le fournisseur SMS est injoignable.")) from exc
+        finally:
+            connection.close()
 
 
 def get_sms_backend() -> BaseSmsBackend:

@@ -17,8 +17,9 @@ busy. ``parse_row`` must therefore never touch the database.
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -29,8 +30,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..spreadsheet import csv_writer
 from .bulk import analyze  # noqa: F401 (PostgreSQL's statistics, re-exported)
 from .counting import Counters, KeyLines  # noqa: F401 (Counters: re-exported for importers)
+from .locking import import_lock
 from .reader import RowSource, SourceError, header_key, open_source
 from .values import text
 
@@ -279,6 +282,17 @@ def parse_inline(importer: Importer, source: RowSource, mapping, counter: list[i
                 % {"values": len(values), "columns": width},
             )
             continue
+        try:
+            joined = "\t".join(values)
+        except TypeError:  # XLSX: numbers and dates among the texts
+            joined = "\t".join(v for v in values if isinstance(v, str))
+        if _CONTROL.search(joined) and control_errors(importer, line, values, mapping):
+            continue
+        if "\r" in joined:
+            values = [
+                v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v
+                for v in values
+            ]
         if len(values) >= width:
             row = {name: values[index] for index, name in mapping}
         else:
@@ -292,6 +306,36 @@ def parse_inline(importer: Importer, source: RowSource, mapping, counter: list[i
                 batch = []
     if batch:
         yield batch, source.progress()
+
+
+# C0 controls but tab, newline and carriage return, DEL and C1 controls: nothing a
+# person types; a NUL cannot even be stored by PostgreSQL. (CR is made LF.)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_errors(importer: Importer, line: int, values: list[Any], mapping) -> bool:
+    """Records an error for each imported cell holding a control character; True if any."""
+    found = False
+    for index, name in mapping:
+        value = values[index] if index < len(values) else ""
+        match = _CONTROL.search(value) if isinstance(value, str) else None
+        if match:
+            found = True
+            importer.error(
+                line,
+                name,
+                value.translate(_VISIBLE_CONTROLS),
+                _(
+                    "caractère de contrôle U+%(code)04X interdit (le fichier est-il un "
+                    "export texte ?)."
+                )
+                % {"code": ord(match.group())},
+            )
+    return found
+
+
+# How a control character is shown in an error: its Unicode « control picture ».
+_VISIBLE_CONTROLS = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421}
 
 
 #: Files from this size (bytes of CSV, rows of XLSX × 100) are parsed in a child process.
@@ -321,7 +365,7 @@ def parse_in_child(importer: Importer, source: RowSource, mapping, counter: list
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_child_main,
-        args=(importer, source, mapping, sender),
+        args=(importer, source, mapping, sender, receiver, os.getpid()),
         name="import-parser",
         daemon=True,
     )
@@ -356,7 +400,50 @@ def parse_in_child(importer: Importer, source: RowSource, mapping, counter: list
         child.join()
 
 
-def _child_main(importer: Importer, source: RowSource, mapping, sender) -> None:
+def _child_detach(receiver, parent: int) -> None:
+    """In the child, first of all: die with the parent, and let go of everything of
+    the parent's that would outlive it.
+
+    A child killed with its parent (``kill -9``, the OOM killer, ``timeout``) would
+    otherwise go on parsing, block on the pipe it still holds both ends of, and keep
+    the inherited socket of the parent's database session open: the server then
+    never sees the session end, and it stays « idle in transaction » with the
+    import's row locks. The socket is replaced by /dev/null (closing its number
+    could let a new file reuse it under the parent's connection object)."""
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent was already gone when prctl() ran
+        os._exit(1)
+    receiver.close()
+    from django.db import connections
+
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for wrapper in connections.all(initialized_only=True):
+            raw = wrapper.connection
+            fileno = getattr(raw, "fileno", None)
+            if raw is None or fileno is None:
+                continue  # SQLite: no socket, and its locks are not inherited
+            with contextlib.suppress(Exception):  # a connection already closed
+                os.dup2(devnull, fileno())
+    finally:
+        os.close(devnull)
+
+
+def _die_with_parent() -> None:
+    """Linux's PR_SET_PDEATHSIG: the kernel sends SIGKILL to this process when its
+    parent ends, however it ends."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+
+
+def _child_main(importer: Importer, source: RowSource, mapping, sender, receiver, parent) -> None:
+    _child_detach(receiver, parent)
     sent = 0
     counter = [0]
 
@@ -415,7 +502,7 @@ def run_import(
         bar = _progress_bar(source, progress)
         counter = [0]  # rows read
         try:
-            with transaction.atomic():
+            with import_lock(), transaction.atomic():
                 batches = 0
                 parsed = parse_in_child if _use_child(source) else parse_inline
                 for batch, position in parsed(importer, source, mapping, counter):
@@ -460,9 +547,10 @@ def text_cell(value: Any) -> bool:
 
 
 def write_errors_csv(errors: list[RowError], path: str | Path) -> None:
-    """The errors as a CSV that Excel opens in France: ``;`` and a UTF-8 BOM."""
+    """The errors as a CSV that Excel opens in France: ``;`` and a UTF-8 BOM; the
+    file's own values are copied in, so no cell may be a formula (``cell_safe``)."""
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out, delimiter=";")
+        writer = csv_writer(out, delimiter=";")
         writer.writerow(["ligne", "colonne", "valeur", "erreur"])
         for error in errors:
             writer.writerow([error.line or "", error.column, error.value, error.message])

@@ -28,6 +28,10 @@ ENCODING_ALIASES = {
 }
 DELIMITER_ALIASES = {";": ";", ",": ",", "tab": "\t", "\\t": "\t", "\t": "\t", "|": "|"}
 CHUNK = 1 << 20
+#: a header line longer than this is not a header (a wrong separator, a binary file)
+HEADER_LIMIT = 64 * 1024
+#: more columns than this is not an import file (the widest import has about 20)
+MAX_COLUMNS = 500
 
 
 class SourceError(Exception):
@@ -87,8 +91,35 @@ def detect_encoding(path: Path) -> str:
                 decoder.decode(chunk, final=False)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
+            _refuse_mixed_encodings(raw)
             return "cp1252"
     return "utf-8"
+
+
+def _refuse_mixed_encodings(raw) -> None:
+    """Not UTF-8 as a whole: but if some lines are UTF-8 with accents, the file was
+    pasted together from two sources, and reading it all as Windows-1252 would
+    store « Ã©ric » silently. Refused, naming a line of each."""
+    raw.seek(0)
+    utf8_line = cp1252_line = 0
+    for number, line in enumerate(raw, start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            cp1252_line = cp1252_line or number
+        else:
+            utf8_line = utf8_line or number
+        if utf8_line and cp1252_line:
+            raise SourceError(
+                _(
+                    "Le fichier mélange deux encodages : la ligne %(utf8)d est en UTF-8, la "
+                    "ligne %(cp1252)d en Windows-1252. Enregistrez-le à nouveau d'un seul "
+                    "tenant en UTF-8 (ou précisez --encoding si vous savez lequel est juste)."
+                )
+                % {"utf8": utf8_line, "cp1252": cp1252_line}
+            )
 
 
 def detect_delimiter(first_line: str) -> str:
@@ -160,16 +191,28 @@ class CsvSource(RowSource):
         # newline="" lets the csv module handle newlines inside quoted fields.
         self._text = io.TextIOWrapper(buffered, encoding=self.encoding, newline="")
         try:
-            first = self._text.readline()
+            first = self._text.readline(HEADER_LIMIT + 1)
         except UnicodeDecodeError as exc:
             self.close()
             raise SourceError(
                 _("Le fichier n'est pas lisible dans l'encodage %(encoding)s : %(reason)s.")
                 % {"encoding": self.encoding, "reason": exc.reason}
             ) from None
+        if len(first) > HEADER_LIMIT:
+            self.close()
+            raise SourceError(
+                _(
+                    "La ligne d'en-tête dépasse %(limit)d Kio : ce n'est pas une ligne de noms "
+                    "de colonnes (mauvais séparateur, ou pas un fichier d'import ?)."
+                )
+                % {"limit": HEADER_LIMIT // 1024}
+            )
         self.delimiter = normalize_delimiter(delimiter) if delimiter else detect_delimiter(first)
         header_rows = list(csv.reader([first], delimiter=self.delimiter))
         self.header = [h.strip() for h in header_rows[0]] if header_rows else []
+        if len(self.header) > MAX_COLUMNS:
+            self.close()
+            raise _too_many_columns(len(self.header))
         self._reader = csv.reader(self._text, delimiter=self.delimiter, strict=False)
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
@@ -202,6 +245,44 @@ class CsvSource(RowSource):
         self._text.close()
 
 
+#: an XLSX member (the shared strings, that openpyxl holds in memory whole; a
+#: sheet) larger than XLSX_RATIO_FROM that expands more than XLSX_RATIO_LIMIT
+#: times is a bomb: 1.2 MB on disk took 842 MB and 34 s to open
+XLSX_RATIO_LIMIT = 200
+XLSX_RATIO_FROM = 4 << 20
+#: the shared strings are loaded whole: bounded, whatever their ratio
+XLSX_SHARED_STRINGS_LIMIT = 256 << 20
+
+
+def _refuse_zip_bomb(path: Path) -> None:
+    """The uncompressed sizes the workbook declares, checked before it is opened."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise SourceError(_("Classeur XLSX illisible : %(error)s.") % {"error": exc}) from None
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        shared = info.filename.lower().endswith("sharedstrings.xml")
+        if (info.file_size > XLSX_RATIO_FROM and ratio > XLSX_RATIO_LIMIT) or (
+            shared and info.file_size > XLSX_SHARED_STRINGS_LIMIT
+        ):
+            raise SourceError(
+                _(
+                    "Classeur XLSX refusé : « %(name)s » se décompresse en %(size)d Mo pour "
+                    "%(packed)d Ko (bombe de décompression ?). Enregistrez-le à nouveau "
+                    "depuis le tableur, ou exportez-le en CSV."
+                )
+                % {
+                    "name": info.filename,
+                    "size": info.file_size >> 20,
+                    "packed": max(info.compress_size >> 10, 1),
+                }
+            )
+
+
 class XlsxSource(RowSource):
     format = "xlsx"
     unit = "lignes"
@@ -210,19 +291,25 @@ class XlsxSource(RowSource):
         super().__init__()
         import openpyxl  # imported here: only XLSX imports pay for it
 
+        _refuse_zip_bomb(path)
         try:
             self._workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise SourceError(_("Classeur XLSX illisible : %(error)s.") % {"error": exc}) from None
         sheet = self._workbook.worksheets[0]
         self.total = sheet.max_row
-        self._rows = sheet.iter_rows(values_only=True)
+        # One column more than allowed: enough to tell a header that is too wide,
+        # without building rows of a million cells.
+        self._rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
         self._done = 0
         first = next(self._rows, None) or ()
         self.header = ["" if h is None else str(h).strip() for h in first]
         # Trailing empty header cells are formatting, not columns.
         while self.header and not self.header[-1]:
             self.header.pop()
+        if len(self.header) > MAX_COLUMNS:
+            self.close()
+            raise _too_many_columns(len(self.header))
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
         width = len(self.header)
@@ -242,6 +329,16 @@ class XlsxSource(RowSource):
 
     def close(self) -> None:
         self._workbook.close()
+
+
+def _too_many_columns(count: int) -> SourceError:
+    return SourceError(
+        _(
+            "L'en-tête compte %(count)s colonnes ou plus, au plus %(limit)d sont acceptées : "
+            "ce n'est pas un fichier d'import (mauvais séparateur ?)."
+        )
+        % {"count": f"{count:,}".replace(",", "\u202f"), "limit": MAX_COLUMNS}
+    )
 
 
 def open_source(

@@ -64,7 +64,8 @@ def test_quoted_fields_with_newlines_keep_the_line_numbers(tmp_path, run_import)
     run = run_import("import_contacts", path, "--skip-invalid")
     assert run.ok
     contact = dossier.contacts.get()
-    assert contact.observation == "Comptable,\r\nà joindre le matin"
+    # The line break is kept, as LF: a CR is a control character (issue 14, finding 9).
+    assert contact.observation == "Comptable,\nà joindre le matin"
 
 
 def test_xlsx_with_dates_and_numbers_as_cells(tmp_path, run_import):

@@ -128,7 +128,8 @@ def _postgres_url() -> str:
         base = os.environ.get("PG_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/recouvrement")
     parts = urlsplit(base)
     name = parts.path.lstrip("/") or "recouvrement"
-    return urlunsplit(parts._replace(path=f"/{name}_backup_test"))
+    # One per process: runs on other checkouts share the server (and the name).
+    return urlunsplit(parts._replace(path=f"/{name}_backup_test_{os.getpid()}"))
 
 
 @pytest.fixture
