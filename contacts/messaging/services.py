@@ -83,6 +83,10 @@ def _means_data(point: ContactPoint, template: MessageTemplate | None) -> dict:
     }
 
 
+def _with_note(message: str, note: str) -> str:
+    return f"{message} {note}" if note else message
+
+
 def message_render(
     *,
     dossier: Dossier,
@@ -207,9 +211,18 @@ def letter_build(
 
 
 def letter_send(
-    *, dossier: Dossier, point: ContactPoint, template: MessageTemplate, user
+    *,
+    dossier: Dossier,
+    point: ContactPoint,
+    template: MessageTemplate,
+    user,
+    journal_data: dict | None = None,
+    journal_note: str = "",
 ) -> Communication:
-    """Generate the PDF addressed to the postal means and keep it as a piece."""
+    """Generate the PDF addressed to the postal means and keep it as a piece.
+
+    ``user=None``: sent by the system (automatic reminders); ``journal_data`` and
+    ``journal_note`` add the caller's context (scenario, step) to the journal entry."""
     from pieces.services import piece_store_generated
 
     letter = letter_build(dossier=dossier, point=point, template=template, user=user)
@@ -243,18 +256,22 @@ def letter_send(
             dossier=dossier,
             action=Action.LETTER,
             actor=user,
-            message=_("Courrier « %(template)s » généré pour %(contact)s, %(value)s.")
-            % {
-                "template": template.name,
-                "contact": point.contact.full_name,
-                "value": point.display_value,
-            },
+            message=_with_note(
+                _("Courrier « %(template)s » généré pour %(contact)s, %(value)s.")
+                % {
+                    "template": template.name,
+                    "contact": point.contact.full_name,
+                    "value": point.display_value,
+                },
+                journal_note,
+            ),
             data={
                 **_means_data(point, template),
                 "channel": Channel.LETTER,
                 "communication": communication.pk,
                 "piece": piece.pk,
                 "outcome": Status.GENERATED,
+                **(journal_data or {}),
             },
         )
     return communication
@@ -287,6 +304,8 @@ def sms_send(
     text: str,
     template: MessageTemplate | None = None,
     user,
+    journal_data: dict | None = None,
+    journal_note: str = "",
 ) -> Communication:
     body = sms_prepare(dossier=dossier, point=point, text=text, template=template)
     length = sms_length(body)
@@ -325,7 +344,7 @@ def sms_send(
             dossier=dossier,
             action=Action.SMS,
             actor=user,
-            message=message,
+            message=_with_note(message, journal_note),
             data={
                 **_means_data(point, template),
                 "channel": Channel.SMS,
@@ -334,6 +353,7 @@ def sms_send(
                 "delivery_status": delivery,
                 "segments": length.segments,
                 "encoding": length.encoding,
+                **(journal_data or {}),
             },
         )
     return communication
@@ -382,6 +402,8 @@ def email_send(
     body: str,
     template: MessageTemplate | None = None,
     user,
+    journal_data: dict | None = None,
+    journal_note: str = "",
 ) -> Communication:
     from pieces.services import piece_store_generated
 
@@ -441,13 +463,14 @@ def email_send(
             dossier=dossier,
             action=Action.EMAIL,
             actor=user,
-            message=text,
+            message=_with_note(text, journal_note),
             data={
                 **_means_data(point, template),
                 "channel": Channel.EMAIL,
                 "communication": communication.pk,
                 "piece": piece.pk if piece else None,
                 "outcome": status,
+                **(journal_data or {}),
             },
         )
     return communication
