@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from contacts.views import contact_block_context
 from pieces.selectors import dossier_pieces
 from recouvrement.access import can_view_dossiers, dossier_for_user
+from relances.selectors import dossier_panel as relances_dossier_panel  # relances panel
 
 from . import selectors, services
 from .forms import DossierFilterForm, NextActionForm, NoteForm, ReassignForm, StatusForm
@@ -82,6 +83,8 @@ def dossier_detail_context(request, dossier: Dossier) -> dict:
         "pieces": pieces,
         "journal": list(selectors.dossier_journal(dossier=dossier)),
         "can_follow_up": request.user.has_perm(FOLLOW_UP_PERMISSION),
+        # relances: the scenario panel (to move into the composition layer).
+        **relances_dossier_panel(dossier),
     }
 
 

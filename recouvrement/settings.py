@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "relances.context_processors.worklist",
             ],
             # {% partialdef %} everywhere without a {% load %}, as in Django 6.
             "builtins": ["template_partials.templatetags.partials"],
@@ -156,7 +157,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dossiers:list"
+LOGIN_REDIRECT_URL = "relances:worklist"  # « À faire », the agents' landing page
 LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling (django-axes): lock after 5 failures for 15 minutes.
