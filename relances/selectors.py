@@ -13,8 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contacts.messaging.services import CommunicationError, message_render
-from dossiers.models import Dossier
+from contacts.messaging.placeholders import (
+    PlaceholderError,
+    placeholder_values,
+    placeholders_render,
+)
+from dossiers.models import Dossier, Receivable
 
 from .means import default_means_many, means_for
 from .models import PlannedAction, Scenario, ScenarioRun
@@ -105,21 +109,33 @@ def _action_kind(action: PlannedAction) -> str:
     return "call" if action.step.action == "call" else "task"
 
 
-def _preview(action: PlannedAction, defaults) -> tuple[str, str]:
+def overdue_counts(dossier_ids, today: datetime.date) -> dict[int, int]:
+    rows = (
+        Receivable.objects.filter(
+            dossier_id__in=list(dossier_ids), balance__gt=0, due_date__lt=today
+        )
+        .values("dossier_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["dossier_id"]: row["n"] for row in rows}
+
+
+def _preview(action: PlannedAction, defaults, overdue: int) -> tuple[str, str]:
     """The first lines of what would go out, and to which means (or why none)."""
     choice = means_for(dossier_id=action.dossier_id, channel=action.step.action, defaults=defaults)
     if choice.point is None:
         return "", choice.reason
+    template = action.step.template
+    values = placeholder_values(
+        dossier=action.dossier, contact=choice.point.contact, overdue_count=overdue
+    )
     try:
-        rendered = message_render(
-            dossier=action.dossier, point=choice.point, template=action.step.template
-        )
-    except CommunicationError as exc:
-        return "", str(exc)
-    text = rendered.subject or rendered.body
-    body = rendered.body.strip().splitlines()
-    first = next((line for line in body if line.strip()), "")
-    preview = f"{text} — {first}" if rendered.subject else first
+        subject = placeholders_render(template.subject, values)
+        body = placeholders_render(template.body, values)
+    except PlaceholderError as exc:
+        return "", " ".join(exc.messages)
+    first = next((line for line in body.strip().splitlines() if line.strip()), "")
+    preview = f"{subject} — {first}" if subject else first
     return preview[:300], _("vers %(means)s") % {"means": choice.point.display_value}
 
 
@@ -168,12 +184,13 @@ def reminder_items(*, user, today: datetime.date) -> list[WorklistItem]:
     ids = {a.dossier_id for a in actions}
     amounts = scenario_amounts(ids)
     defaults = default_means_many(ids)
+    overdue = overdue_counts(ids, today)
     items = []
     for action in actions:
         kind = _action_kind(action)
         preview, detail = "", ""
         if kind in ("confirm", "contact_search", "failed") and action.step.is_send:
-            preview, detail = _preview(action, defaults)
+            preview, detail = _preview(action, defaults, overdue.get(action.dossier_id, 0))
         if kind == "failed" and action.error:
             detail = action.error
         items.append(
