@@ -45,17 +45,17 @@ def _back(request):
     return redirect("relances:worklist")
 
 
-def _action_for(request, pk: int, perm: str) -> PlannedAction:
+def _action_for(request, action_pk: int, perm: str) -> PlannedAction:
     if not can_view_dossiers(request.user):
         raise Http404
-    action = get_object_or_404(PlannedAction.objects.select_related("step__scenario"), pk=pk)
+    action = get_object_or_404(PlannedAction.objects.select_related("step__scenario"), pk=action_pk)
     dossier_for_user(request, action.dossier_id, perm=perm)
     return action
 
 
 @require_POST
-def action_send_view(request, pk: int):
-    action = _action_for(request, pk, SEND_PERMISSION)
+def action_send_view(request, action_pk: int):
+    action = _action_for(request, action_pk, SEND_PERMISSION)
     try:
         result = services.action_confirm_send(action=action, user=request.user)
     except ActionUnavailable as exc:
@@ -77,8 +77,8 @@ def action_send_view(request, pk: int):
 
 
 @require_POST
-def action_ignore_view(request, pk: int):
-    action = _action_for(request, pk, MANAGE_PERMISSION)
+def action_ignore_view(request, action_pk: int):
+    action = _action_for(request, action_pk, MANAGE_PERMISSION)
     try:
         services.action_ignore(action=action, user=request.user)
     except ActionUnavailable as exc:
@@ -89,8 +89,8 @@ def action_ignore_view(request, pk: int):
 
 
 @require_POST
-def action_done_view(request, pk: int):
-    action = _action_for(request, pk, MANAGE_PERMISSION)
+def action_done_view(request, action_pk: int):
+    action = _action_for(request, action_pk, MANAGE_PERMISSION)
     try:
         services.action_task_done(action=action, user=request.user)
     except ActionUnavailable as exc:
