@@ -263,6 +263,13 @@ RELANCES_WINDOWS = {
     "letter": _OFFICE_WINDOW,
     "task": _OFFICE_WINDOW,
 }
+if env_bool("RELANCES_DEMO_ALWAYS_OPEN"):
+    # Demo only (.ci/serve): every channel open at any hour, so reminders go out now.
+    RELANCES_WINDOWS = {
+        channel: {"days": list(range(7)), "hours": [("00:00", "24:00")]}
+        for channel in RELANCES_WINDOWS
+    }
+RELANCES_HOLIDAYS = not env_bool("RELANCES_DEMO_ALWAYS_OPEN")
 # A failed send is retried after these delays (minutes), then shown in the worklist.
 RELANCES_RETRY_MINUTES = [5, 30, 120]
 # A send still « en cours d'envoi » after this long was interrupted (worker killed).

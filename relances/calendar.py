@@ -38,7 +38,9 @@ def _ranges(channel: str) -> list[tuple[datetime.time, datetime.time]]:
 
 
 def is_allowed_day(channel: str, day: datetime.date) -> bool:
-    return day.weekday() in _window(channel)["days"] and not is_public_holiday(day)
+    if settings.RELANCES_HOLIDAYS and is_public_holiday(day):
+        return False
+    return day.weekday() in _window(channel)["days"]
 
 
 def next_allowed_moment(channel: str, earliest: datetime.datetime) -> datetime.datetime:

@@ -43,6 +43,10 @@ class Command(BaseCommand):
                     )
 
             created = builder.build(count=count, users=users, progress=progress)
+            # relances: the demo files enter their scenario (to move to the composition layer).
+            from relances.demo import demo_relances
+
+            demo_relances(stdout=self.stdout)
         elapsed = time.monotonic() - started
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"{created} dossiers créés en {elapsed:.1f} s."))

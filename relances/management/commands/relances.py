@@ -42,17 +42,20 @@ class Command(BaseCommand):
         self.stdout.write(f"Planificateur : toutes les {options['every']} s (Ctrl+C pour arrêter).")
         while not stop.is_set():
             try:
-                self._plan_once()
+                self._plan_once(quiet_when_idle=True)
             except CommandError as exc:
                 self.stderr.write(str(exc))
             stop.wait(options["every"])
         return None
 
-    def _plan_once(self):
+    def _plan_once(self, quiet_when_idle: bool = False):
         try:
             report = plan()
         except PlannerRefused as exc:
             raise CommandError(str(exc)) from exc
+        counts = (report.enrolled, report.planned, report.to_confirm, report.enqueued)
+        if quiet_when_idle and not any(counts) and not report.interrupted:
+            return
         switch = "activé" if settings.RELANCES_AUTO_SEND else "désactivé (rien n'est envoyé)"
         self.stdout.write(
             f"{timezone.localtime():%d/%m/%Y %H:%M} — envoi automatique {switch} : "
