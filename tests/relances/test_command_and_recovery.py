@@ -88,9 +88,9 @@ def test_a_second_planner_at_the_same_time_is_refused(owner):
 def test_a_run_dated_before_the_last_is_refused(owner):
     with time_machine.travel(at(DAY), tick=False):
         plan()
-    with time_machine.travel(at(DAY - datetime.timedelta(days=2)), tick=False):
-        with pytest.raises(PlannerRefused, match="antérieure"):
-            plan()
+    before = at(DAY - datetime.timedelta(days=2))
+    with time_machine.travel(before, tick=False), pytest.raises(PlannerRefused, match="antérieure"):
+        plan()
 
 
 def test_failed_send_is_retried_with_backoff_then_shown_in_the_worklist(owner, monkeypatch):
