@@ -149,7 +149,9 @@ def _preview(action: PlannedAction, defaults, overdue: int) -> tuple[str, str]:
         body = placeholders_render(template.body, values)
     except PlaceholderError as exc:
         return "", " ".join(exc.messages)
-    first = next((line for line in body.strip().splitlines() if line.strip()), "")
+    lines = [line.strip() for line in body.strip().splitlines() if line.strip()]
+    # Past the salutation (« Madame, Monsieur, »): the first line that says something.
+    first = next((line for line in lines if len(line) > 30), lines[0] if lines else "")
     preview = f"{subject} — {first}" if subject else first
     return preview[:300], _("vers %(means)s") % {"means": choice.point.display_value}
 
