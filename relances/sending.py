@@ -154,13 +154,13 @@ def action_send(
     try:
         communication = _send(action, choice.point, user)
     except CommunicationError as exc:
-        communication, error = None, str(exc)
+        # The template or the means cannot make a message: retrying will not help.
+        _failed(action, error=str(exc), automatic=False, now=now)
     else:
-        error = communication.error
-    if communication is not None and communication.status != Communication.Status.FAILED:
-        _done(action, communication=communication, user=user, now=now)
-    else:
-        _failed(action, error=error, automatic=automatic, now=now)
+        if communication.status != Communication.Status.FAILED:
+            _done(action, communication=communication, user=user, now=now)
+        else:
+            _failed(action, error=communication.error, automatic=automatic, now=now)
     action.refresh_from_db()
     return action
 
