@@ -166,10 +166,10 @@ def action_send(
 
 
 def _hold_reason(action: PlannedAction, now: datetime.datetime) -> str:
-    dossier = Dossier.objects.only("status").get(pk=action.dossier_id)
-    if dossier.status != Dossier.Status.IN_PROGRESS:
+    # Read with the claimed action (_load), after the claim: current values.
+    if action.dossier.status != Dossier.Status.IN_PROGRESS:
         return "status"
-    run = ScenarioRun.objects.get(pk=action.run_id)
+    run = action.run
     if run.state != ScenarioRun.State.ACTIVE:
         return "run"
     if run.is_paused(timezone.localdate(now)):
