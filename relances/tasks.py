@@ -34,15 +34,3 @@ def actions_send(action_ids: list[int]) -> dict:
         else:
             skipped += 1
     return {"sent": sent, "skipped": skipped}
-
-
-@task()
-def planner_run() -> dict:
-    """The day's planning as a task (for a scheduler that enqueues tasks)."""
-    from .planner import PlannerRefused, plan
-
-    try:
-        report = plan()
-    except PlannerRefused as exc:
-        return {"refused": str(exc)}
-    return {"planned": report.planned, "enqueued": report.enqueued}

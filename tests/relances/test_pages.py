@@ -206,3 +206,12 @@ def test_colleague_without_permission_gets_403(client, owner, frozen):
     reader.user_permissions.add(Permission.objects.get(codename="view_dossier"))
     client.force_login(reader)
     assert client.get(reverse("relances:pause", args=[dossier.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["pause", "change"])
+def test_form_pages_query_budget(name, owner_client, owner, frozen, django_assert_max_num_queries):
+    dossier, _ = confirm_ready(owner)
+    owner_client.get(reverse("relances:worklist"))  # the session's first request
+    with django_assert_max_num_queries(10):
+        response = owner_client.get(reverse(f"relances:{name}", args=[dossier.pk]))
+    assert response.status_code == 200

@@ -152,3 +152,44 @@ def test_switch_off_sends_nothing(owner, settings):
     assert report.enqueued == 0
     assert not Communication.objects.filter(dossier=dossier).exists()
     assert PlannedAction.objects.get(dossier=dossier).state == "planifiee"
+
+
+def test_bounce_imported_after_the_first_e_mail_invalidates_it_for_the_next(owner):
+    from contacts.services import evidence_record
+
+    scenario = Scenario.objects.create(name="Deux e-mails", priority=1)
+    for order in (1, 2):
+        ScenarioStep.objects.create(
+            scenario=scenario,
+            order=order,
+            label=f"E-mail {order}",
+            delay_days=5,
+            action="email",
+            template=factories_email_template(),
+            mode="auto",
+        )
+    # A postal address stays valid: the file keeps « en cours » and its scenario.
+    dossier = due_dossier(owner, due=datetime.date(2026, 1, 5), means=("email", "postal"))
+    with time_machine.travel(at(datetime.date(2026, 1, 12)), tick=False):
+        plan()
+    email = dossier.contact_points.get(kind="email")
+    evidence_record(point=email, kind="bounce", source="import")
+    email.refresh_from_db()
+    assert email.status == ContactPoint.Status.INVALID and not email.is_default
+    with time_machine.travel(at(datetime.date(2026, 1, 19)), tick=False):
+        plan()
+        [item] = worklist(user=owner)
+    assert Communication.objects.filter(dossier=dossier).count() == 1
+    assert item.kind == "contact_search"
+
+
+def test_no_valid_means_left_holds_the_scenario_in_verification(owner):
+    from contacts.services import evidence_record
+
+    dossier = due_dossier(owner, due=datetime.date(2026, 1, 5), means=("email",))
+    evidence_record(point=dossier.contact_points.get(), kind="bounce", source="import")
+    dossier.refresh_from_db()
+    assert dossier.status == "verification_coordonnees"  # the existing rule
+    with time_machine.travel(at(datetime.date(2026, 1, 12)), tick=False):
+        plan()
+    assert not Communication.objects.filter(dossier=dossier).exists()
