@@ -31,4 +31,7 @@ class ScenarioChangeForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scenario"].queryset = Scenario.objects.filter(active=True).order_by("name")
+        field = self.fields["scenario"]
+        field.queryset = Scenario.objects.filter(active=True).order_by("name")
+        # Evaluated once: iterating a ModelChoiceIterator in a template queries again.
+        field.choices = [choice for choice in field.choices]  # noqa: C416
