@@ -69,6 +69,8 @@ MANAGER_EXTRA_PERMISSIONS: dict[str, list[str]] = {
         "add_scenariostep",
         "change_scenariostep",
         "delete_scenariostep",
+        "view_autosendswitch",
+        "change_autosendswitch",
     ],
 }
 

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import PlannedAction, Scenario, ScenarioRun, ScenarioStep
+from .models import AutoSendSwitch, PlannedAction, Scenario, ScenarioRun, ScenarioStep
 
 
 class ScenarioStepInline(admin.TabularInline):
@@ -74,3 +74,24 @@ class PlannedActionAdmin(ReadOnlyAdmin):
                 continue
             done += 1
         messages.success(request, _("%(n)s action(s) ignorée(s).") % {"n": done})
+
+
+@admin.register(AutoSendSwitch)
+class AutoSendSwitchAdmin(admin.ModelAdmin):
+    """One row: « Envoi automatique activé ». Turning it off stops every automatic send
+    at once (the planner still plans, the worklists still fill)."""
+
+    list_display = ["__str__", "enabled", "changed_at", "changed_by"]
+    fields = ["enabled", "changed_at", "changed_by"]
+    readonly_fields = ["changed_at", "changed_by"]
+
+    def has_add_permission(self, request):
+        return not AutoSendSwitch.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        obj.changed_by = request.user
+        super().save_model(request, obj, form, change)

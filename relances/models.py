@@ -308,3 +308,34 @@ class PlannerLease(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class AutoSendSwitch(models.Model):
+    """« Envoi automatique activé » at run time: a manager's emergency stop in the admin.
+    Automatic sends need both this switch and the RELANCES_AUTO_SEND setting."""
+
+    enabled = models.BooleanField(_("envoi automatique activé"), default=True)
+    changed_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("modifié par"),
+    )
+
+    class Meta:
+        verbose_name = _("envoi automatique")
+        verbose_name_plural = _("envoi automatique")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="auto_send_switch_singleton")]
+
+    def __str__(self) -> str:
+        return str(_("Envoi automatique activé") if self.enabled else _("Envoi automatique arrêté"))
+
+
+def auto_send_enabled() -> bool:
+    """The setting (off in production until turned on) and the admin's switch."""
+    if not settings.RELANCES_AUTO_SEND:
+        return False
+    return not AutoSendSwitch.objects.filter(pk=1, enabled=False).exists()

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from contacts.models import Communication
 from dossiers.models import Dossier, JournalEntry
 
-from .models import PlannedAction, PlannerLease, ScenarioRun, ScenarioStep
+from .models import PlannedAction, PlannerLease, ScenarioRun, ScenarioStep, auto_send_enabled
 from .planning import (
     StepBook,
     next_action_for,
@@ -240,7 +240,7 @@ def release_due(*, now: datetime.datetime, report: PlanReport, enqueue: bool = T
     report.to_confirm += (
         _due(now).exclude(step__mode=ScenarioStep.Mode.AUTO).update(state=State.TO_CONFIRM)
     )
-    if not enqueue or not settings.RELANCES_AUTO_SEND:
+    if not enqueue or not auto_send_enabled():
         return
     stale = now - datetime.timedelta(minutes=settings.RELANCES_SENDING_LEASE_MINUTES)
     ids = list(

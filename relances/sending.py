@@ -26,7 +26,7 @@ from dossiers.models import Dossier
 from dossiers.services import journal_record, user_label
 
 from .means import means_for
-from .models import PlannedAction, ScenarioRun
+from .models import PlannedAction, ScenarioRun, auto_send_enabled
 from .planning import (
     StepBook,
     next_action_for,
@@ -113,7 +113,7 @@ def action_send(
     """
     now = now or timezone.now()
     automatic = user is None
-    if automatic and not settings.RELANCES_AUTO_SEND:
+    if automatic and not auto_send_enabled():
         return None
     token = _claim(
         action_id=action_id,

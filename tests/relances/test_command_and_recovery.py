@@ -192,3 +192,26 @@ def test_interrupted_after_the_communication_was_recorded_counts_as_sent(owner):
     assert action.state == "envoyee" and action.communication is not None
     assert Communication.objects.filter(dossier=dossier).count() == 1
     assert PlannedAction.objects.get(dossier=dossier, state="planifiee").step.order == 2
+
+
+def test_admin_switch_stops_every_automatic_send(owner, manager, client):
+    from relances.models import AutoSendSwitch
+
+    dossier = due_dossier(owner, due=datetime.date(2026, 1, 5))
+    client.force_login(manager)
+    url = f"/admin/relances/autosendswitch/{AutoSendSwitch.objects.get().pk}/change/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {})  # the checkbox unticked
+    assert response.status_code == 302
+    switch = AutoSendSwitch.objects.get()
+    assert not switch.enabled and switch.changed_by == manager
+    with time_machine.travel(at(DAY), tick=False):
+        report = plan()
+        assert action_send(action_id=PlannedAction.objects.get(dossier=dossier).pk) is None
+    assert report.enqueued == 0
+    assert not Communication.objects.filter(dossier=dossier).exists()
+    switch.enabled = True
+    switch.save()
+    with time_machine.travel(at(DAY), tick=False):
+        assert plan().enqueued == 1
+    assert Communication.objects.filter(dossier=dossier).count() == 1

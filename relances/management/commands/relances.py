@@ -10,12 +10,12 @@ import datetime
 import signal
 import threading
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from relances.dryrun import preview_day
+from relances.models import auto_send_enabled
 from relances.planner import PlannerRefused, plan
 
 
@@ -56,7 +56,7 @@ class Command(BaseCommand):
         counts = (report.enrolled, report.planned, report.to_confirm, report.enqueued)
         if quiet_when_idle and not any(counts) and not report.interrupted:
             return
-        switch = "activé" if settings.RELANCES_AUTO_SEND else "désactivé (rien n'est envoyé)"
+        switch = "activé" if auto_send_enabled() else "désactivé (rien n'est envoyé)"
         self.stdout.write(
             f"{timezone.localtime():%d/%m/%Y %H:%M} — envoi automatique {switch} : "
             f"{report.enrolled} dossier(s) entrés en scénario, {report.planned} action(s) "
