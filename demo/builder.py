@@ -19,10 +19,17 @@ from django.db import transaction
 from contacts.demo import seed_contacts
 from dossiers.demo import DemoBatch, DemoUsers, demo_users, seed_dossiers
 from dossiers.models import Dossier
+from relances.demo import demo_relances
 
 SEEDERS: tuple[Callable[[DemoBatch], None], ...] = (
     seed_dossiers,  # files, receivables, notes, journal (first: the others need the files)
     seed_contacts,  # contacts, their means and evidence, the default rule
+)
+
+#: What runs once every batch is written, through the apps' services (a function
+#: ``(*, stdout) -> Any``): the files enter their reminder scenario…
+FINISHERS: tuple[Callable[..., object], ...] = (
+    demo_relances,  # the files enter their scenario; a few are due at once (relances)
 )
 
 
@@ -50,4 +57,4 @@ class DemoBuilder:
         return created
 
 
-__all__ = ["SEEDERS", "DemoBuilder", "demo_users"]
+__all__ = ["FINISHERS", "SEEDERS", "DemoBuilder", "demo_users"]

@@ -225,6 +225,8 @@ class JournalEntry(models.Model):
         PIECE_ADDED = "piece_added", _("Pièce ajoutée")
         PIECE_DELETED = "piece_deleted", _("Pièce supprimée")
         IMPORT = "import", _("Import")
+        # Scenario events of the relances app (enrolment, pause, change, tasks).
+        REMINDER = "relance", _("Relance")
 
     dossier = models.ForeignKey(
         Dossier,

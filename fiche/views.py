@@ -24,6 +24,7 @@ from dossiers.models import Dossier
 from dossiers.panels import dossier_panel, journal_panel, notes_panel
 from pieces.panels import pieces_panel
 from recouvrement.access import dossier_for_user
+from relances.selectors import scenario_panel
 
 PANELS = (
     dossier_panel,  # header: receivables, outstanding, overdue (dossiers)
@@ -31,6 +32,7 @@ PANELS = (
     notes_panel,  # « Bloc-notes » tab (dossiers)
     pieces_panel,  # « Pièces » tab (pieces)
     journal_panel,  # « Historique » tab (dossiers)
+    scenario_panel,  # the reminder scenario: last step, next one, pause (relances)
 )
 TABS = {"notes", "pieces", "journal"}
 

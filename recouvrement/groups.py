@@ -33,6 +33,13 @@ AGENT_PERMISSIONS: dict[str, list[str]] = {
         "add_communication",
     ],
     "pieces": ["view_piece", "add_piece", "delete_piece"],
+    "relances": [
+        "view_scenario",
+        "view_scenariostep",
+        "view_scenariorun",
+        "manage_scenariorun",
+        "view_plannedaction",
+    ],
 }
 
 MANAGER_EXTRA_PERMISSIONS: dict[str, list[str]] = {
@@ -55,6 +62,16 @@ MANAGER_EXTRA_PERMISSIONS: dict[str, list[str]] = {
         "delete_messagetemplate",
     ],
     "auth": ["view_user"],
+    "relances": [
+        "add_scenario",
+        "change_scenario",
+        "delete_scenario",
+        "add_scenariostep",
+        "change_scenariostep",
+        "delete_scenariostep",
+        "view_autosendswitch",
+        "change_autosendswitch",
+    ],
 }
 
 

@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "dossiers",
     "contacts",
     "pieces",
+    # Reminders (issue 12): the task queue and its database backend, then the app.
+    "django_tasks",
+    "django_tasks_db",
+    "relances",
     # Composition layers (they know the apps, no app knows them): demo_data.
     "demo",
 ]
@@ -103,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "relances.context_processors.worklist",
             ],
             # {% partialdef %} everywhere without a {% load %}, as in Django 6.
             "builtins": ["template_partials.templatetags.partials"],
@@ -156,7 +161,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dossiers:list"
+LOGIN_REDIRECT_URL = "relances:worklist"  # « À faire », the agents' landing page
 LOGOUT_REDIRECT_URL = "login"
 
 # Browser features no page of the application uses, turned off (Permissions-Policy).
@@ -280,6 +285,50 @@ SEND_DEADLINE = float(os.environ.get("SEND_DEADLINE", "20"))
 LETTER_SENDER_LINES = env_list(
     "LETTER_SENDER_LINES", "Service recouvrement,1 place de la Bourse,75002 PARIS"
 )
+
+# --- Automatic reminders (relances) and the task queue ---------------------------
+# « Envoi automatique activé »: off unless asked for (the demo and .ci/serve turn it on).
+RELANCES_AUTO_SEND = env_bool("RELANCES_AUTO_SEND", default=False)
+# Below this outstanding amount a file leaves its scenario.
+RELANCES_TOLERANCE = os.environ.get("RELANCES_TOLERANCE", "5.00")
+# At most N automatic contacts per file in CAP_DAYS days, GAP_DAYS at least between two.
+RELANCES_CAP = int(os.environ.get("RELANCES_CAP", "4"))
+RELANCES_CAP_DAYS = int(os.environ.get("RELANCES_CAP_DAYS", "30"))
+RELANCES_GAP_DAYS = int(os.environ.get("RELANCES_GAP_DAYS", "3"))
+# Sending windows per channel, Europe/Paris: weekdays (0 = Monday) and hour ranges.
+# Never on French public holidays (the holidays package).
+_PHONE_WINDOW = {"days": [0, 1, 2, 3, 4], "hours": [("10:00", "13:00"), ("14:00", "20:00")]}
+_OFFICE_WINDOW = {"days": [0, 1, 2, 3, 4], "hours": [("08:00", "20:00")]}
+RELANCES_WINDOWS = {
+    "sms": _PHONE_WINDOW,
+    "call": _PHONE_WINDOW,
+    "email": _OFFICE_WINDOW,
+    "letter": _OFFICE_WINDOW,
+    "task": _OFFICE_WINDOW,
+}
+if env_bool("RELANCES_DEMO_ALWAYS_OPEN"):
+    # Demo only (.ci/serve): every channel open at any hour, so reminders go out now.
+    RELANCES_WINDOWS = {
+        channel: {"days": list(range(7)), "hours": [("00:00", "24:00")]}
+        for channel in RELANCES_WINDOWS
+    }
+RELANCES_HOLIDAYS = not env_bool("RELANCES_DEMO_ALWAYS_OPEN")
+# A failed send is retried after these delays (minutes), then shown in the worklist.
+RELANCES_RETRY_MINUTES = [5, 30, 120]
+# A send still « en cours d'envoi » after this long was interrupted (worker killed).
+RELANCES_SENDING_LEASE_MINUTES = int(os.environ.get("RELANCES_SENDING_LEASE_MINUTES", "15"))
+RELANCES_BATCH_SIZE = int(os.environ.get("RELANCES_BATCH_SIZE", "1000"))
+# The task queue: django-tasks with its database backend (worker: manage.py db_worker).
+# TASKS_BACKEND=django_tasks_rq.RQBackend with RQ_URL runs the same tasks on Redis (rqworker).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": os.environ.get("RQ_URL", "redis://127.0.0.1:6379/3")}}
 
 # --- Forms and templates --------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -7,7 +7,8 @@ from dossiers import urls as dossiers_urls
 from fiche import urls as fiche_urls
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="dossiers:list", permanent=False)),
+    # The agents' landing page is the worklist « À faire » (relances).
+    path("", RedirectView.as_view(pattern_name="relances:worklist", permanent=False)),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", include("pieces.urls")),
     path("dossiers/<int:pk>/contacts/", include("contacts.urls")),
     path("dossiers/<int:pk>/communication/", include("contacts.urls_communication")),
+    path("", include("relances.urls")),
 ]
 
 handler500 = "recouvrement.errors.server_error"

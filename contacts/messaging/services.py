@@ -34,7 +34,8 @@ from ..services import evidence_record
 from .letters import Letter, letter_pdf
 from .mail_backend import SendDeadlineExceeded
 from .placeholders import PlaceholderError, placeholder_values, placeholders_render
-from .sending import Outgoing, SendFailed, Transmitted, journal_data, send_recorded
+from .sending import Outgoing, SendFailed, Transmitted, send_recorded
+from .sending import journal_data as communication_journal_data
 from .sms import sms_length, sms_normalize
 from .sms_backends import SmsSendError, get_sms_backend
 
@@ -75,6 +76,12 @@ def _check_point(*, dossier: Dossier, point: ContactPoint, kind: str, mobile: bo
             _("%(value)s n'est pas un mobile : un SMS ne peut être envoyé qu'à un mobile.")
             % {"value": point.display_value}
         )
+
+
+def _with_note(message: str, note: str) -> str:
+    """The caller's context (an automatic reminder's scenario and step) after the
+    journal's sentence."""
+    return f"{message} {note}" if note else message
 
 
 def message_render(
@@ -149,7 +156,9 @@ def call_report_record(
         action=Action.CALL,
         actor=user,
         message=message,
-        data=journal_data(communication, outcome=outcome, direction=communication.direction),
+        data=communication_journal_data(
+            communication, outcome=outcome, direction=communication.direction
+        ),
     )
     evidence_kind = Evidence.Kind.CALL_INCOMING if incoming else CALL_EVIDENCE.get(outcome)
     if evidence_kind is not None:
@@ -195,9 +204,18 @@ def letter_build(
 
 
 def letter_send(
-    *, dossier: Dossier, point: ContactPoint, template: MessageTemplate, user
+    *,
+    dossier: Dossier,
+    point: ContactPoint,
+    template: MessageTemplate,
+    user,
+    journal_data: dict | None = None,
+    journal_note: str = "",
 ) -> Communication:
-    """Generate the PDF addressed to the postal means and keep it as a piece."""
+    """Generate the PDF addressed to the postal means and keep it as a piece.
+
+    ``user=None``: sent by the system (automatic reminders); ``journal_data`` and
+    ``journal_note`` add the caller's context (scenario, step) to the journal entry."""
     from pieces.services import PieceStorageError, piece_store_generated
 
     letter = letter_build(dossier=dossier, point=point, template=template, user=user)
@@ -232,13 +250,18 @@ def letter_send(
                 dossier=dossier,
                 action=Action.LETTER,
                 actor=user,
-                message=_("Courrier « %(template)s » généré pour %(contact)s, %(value)s.")
-                % {
-                    "template": template.name,
-                    "contact": point.contact.full_name,
-                    "value": point.display_value,
-                },
-                data=journal_data(communication, outcome=Status.GENERATED, piece=piece),
+                message=_with_note(
+                    _("Courrier « %(template)s » généré pour %(contact)s, %(value)s.")
+                    % {
+                        "template": template.name,
+                        "contact": point.contact.full_name,
+                        "value": point.display_value,
+                    },
+                    journal_note,
+                ),
+                data=communication_journal_data(
+                    communication, outcome=Status.GENERATED, piece=piece, **(journal_data or {})
+                ),
             )
     except PieceStorageError as exc:  # disk full: nothing kept, the agent is told
         raise CommunicationError(capfirst(exc.message)) from exc
@@ -272,6 +295,8 @@ def sms_send(
     text: str,
     template: MessageTemplate | None = None,
     user,
+    journal_data: dict | None = None,
+    journal_note: str = "",
 ) -> Communication:
     """Send an SMS (``user=None``: an automatic send, by « système »)."""
     body = sms_prepare(dossier=dossier, point=point, text=text, template=template)
@@ -294,11 +319,18 @@ def sms_send(
         recipient=point.display_value,
         body=body,
         user=user,
-        sent_text=_("SMS envoyé à %(value)s (%(contact)s), %(segments)s segment(s).")
-        % {**values, "segments": length.segments},
-        failed_text=_("Échec de l'envoi du SMS à %(value)s (%(contact)s) : ") % values
-        + "%(error)s",
-        data={"segments": length.segments, "encoding": length.encoding},
+        sent_text=_with_note(
+            _("SMS envoyé à %(value)s (%(contact)s), %(segments)s segment(s).")
+            % {**values, "segments": length.segments},
+            journal_note,
+        ),
+        failed_text=_with_note(
+            # A name may hold a « % »: escaped before the error is put in.
+            (_("Échec de l'envoi du SMS à %(value)s (%(contact)s) : ") % values).replace("%", "%%")
+            + "%(error)s",
+            journal_note.replace("%", "%%"),
+        ),
+        data={"segments": length.segments, "encoding": length.encoding, **(journal_data or {})},
     )
     return send_recorded(outgoing, transmit=transmit, journal=journal_record)
 
@@ -348,6 +380,8 @@ def email_send(
     body: str,
     template: MessageTemplate | None = None,
     user,
+    journal_data: dict | None = None,
+    journal_note: str = "",
 ) -> Communication:
     """Send an e-mail and keep its .eml as a piece (``user=None``: an automatic send,
     by « système », without Reply-To)."""
@@ -387,10 +421,18 @@ def email_send(
         subject=message.subject,
         body=message.body,
         user=user,
-        sent_text=_("E-mail « %(subject)s » envoyé à %(value)s (%(contact)s).") % values,
-        failed_text=_("Échec de l'envoi de l'e-mail « %(subject)s » à %(value)s (%(contact)s) : ")
-        % values
-        + "%(error)s",
+        sent_text=_with_note(
+            _("E-mail « %(subject)s » envoyé à %(value)s (%(contact)s).") % values, journal_note
+        ),
+        failed_text=_with_note(
+            (
+                _("Échec de l'envoi de l'e-mail « %(subject)s » à %(value)s (%(contact)s) : ")
+                % values
+            ).replace("%", "%%")
+            + "%(error)s",
+            journal_note.replace("%", "%%"),
+        ),
+        data=dict(journal_data or {}),
     )
     return send_recorded(outgoing, transmit=transmit, keep=keep, journal=journal_record)
 

@@ -77,7 +77,8 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Nom d’utilisateur").fill(username)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/dossiers/**")
+    # Agents land on « À faire » (relances); any page but the login form will do.
+    page.wait_for_url(lambda url: "/connexion/" not in url)
 
 
 def screenshot(page, name: str) -> Path:

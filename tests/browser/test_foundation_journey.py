@@ -24,6 +24,9 @@ def test_agent_signs_in_sees_files_and_opens_one(page, owner, colleague):
     dossier_refresh_totals(dossier_ids=[mine.pk])
 
     sign_in(page, "agnes")
+    # Agents land on « À faire » (relances); « Mes dossiers » is in the navigation.
+    expect(page.get_by_role("heading", name="À faire")).to_be_visible()
+    page.get_by_role("link", name="Mes dossiers").click()
     expect(page.get_by_role("heading", name="Mes dossiers")).to_be_visible()
     expect(page.get_by_role("link", name="ACC-1001")).to_be_visible()
     expect(page.get_by_role("link", name="ACC-2002")).to_have_count(0)

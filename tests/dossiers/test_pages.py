@@ -50,15 +50,17 @@ class TestAccess:
     def test_unknown_file_is_404(self, owner_client):
         assert owner_client.get(reverse("dossiers:detail", args=[999999])).status_code == 404
 
-    def test_password_sign_in_lands_on_my_files(self, client, owner, dossier):
+    def test_password_sign_in_lands_on_the_worklist(self, client, owner, dossier):
+        # The agents' landing page is « À faire » (relances); « Mes dossiers » is a click away.
         response = client.post(
             reverse("login"),
             {"username": "agnes", "password": "motdepasse-solide-2026"},
             follow=True,
         )
         assert response.status_code == 200
+        assert "<title>À faire" in response.content.decode()
         assert "Mes dossiers" in response.content.decode()
-        assert "ACC-1001" in response.content.decode()
+        assert "ACC-1001" in client.get(list_url(vue="mes")).content.decode()
 
 
 class TestList:
@@ -195,8 +197,9 @@ class TestList:
         for i in range(60):
             dossier = factories.DossierFactory(reference=f"Q-{i:03d}", assigned_to=owner)
             factories.ContactPointFactory(contact=factories.ContactFactory(dossier=dossier))
-        # 12: one is the exact-reference check of a search (it would open the file).
-        with django_assert_max_num_queries(12):
+        # 12 + 1: the exact-reference check of a search (it would open the file) and
+        # the « À faire » count in the navigation (relances).
+        with django_assert_max_num_queries(13):
             response = owner_client.get(list_url(vue="tous", q="Q-"))
         assert response.status_code == 200
 
@@ -289,8 +292,8 @@ class TestClientFile:
         self, owner_client, owner, dossier, django_assert_max_num_queries
     ):
         build_big_file(dossier, owner)
-        # 17: notes and journal are paginated (issue 16), each page's count is one query.
-        with django_assert_max_num_queries(17):
+        # 17 (notes and journal paginated, issue 16) + 2 (relances: scenario panel, « À faire » count).
+        with django_assert_max_num_queries(19):
             response = owner_client.get(reverse("dossiers:detail", args=[dossier.pk]))
         html = response.content.decode()
         assert response.status_code == 200

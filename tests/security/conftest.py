@@ -58,7 +58,12 @@ def file_objects(dossier, owner) -> FileObjects:
     MessageTemplate = _model("contacts.MessageTemplate")
     if MessageTemplate is not None:
         template = _make_template(MessageTemplate)
+    extra = {}
+    PlannedAction = _model("relances.PlannedAction")
+    if PlannedAction is not None:  # relances: a step waiting in the worklist
+        extra["planned_action"] = _planned_action(PlannedAction, dossier)
     return FileObjects(
+        extra=extra,
         dossier=dossier,
         contact=contact,
         point=point,
@@ -66,6 +71,24 @@ def file_objects(dossier, owner) -> FileObjects:
         note=note,
         template=template,
         evidence=evidence,
+    )
+
+
+def _planned_action(PlannedAction, dossier):
+    from django.utils import timezone
+
+    from relances.models import Scenario, ScenarioRun
+
+    scenario = Scenario.objects.get(is_default=True)
+    run = ScenarioRun.objects.create(
+        dossier=dossier, scenario=scenario, started_on=timezone.localdate()
+    )
+    return PlannedAction.objects.create(
+        dossier=dossier,
+        run=run,
+        step=scenario.steps.order_by("order").last(),
+        state=PlannedAction.State.TO_CONFIRM,
+        due_at=timezone.now(),
     )
 
 

@@ -112,6 +112,7 @@ _FRAGMENTS = [
     ("evidence", "evidence"),
     ("preuve", "evidence"),
     ("dossier", "dossier"),
+    ("action", "planned_action"),  # relances: a step of the worklist
 ]
 
 # For a bare `pk`/`id`, the namespace says which object it is.

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from demo.builder import DemoBuilder, demo_users
+from demo.builder import FINISHERS, DemoBuilder, demo_users
 from dossiers.models import Dossier
 
 
@@ -43,6 +43,8 @@ class Command(BaseCommand):
                     )
 
             created = builder.build(count=count, users=users, progress=progress)
+            for finish in FINISHERS:
+                finish(stdout=self.stdout)
         elapsed = time.monotonic() - started
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"{created} dossiers créés en {elapsed:.1f} s."))

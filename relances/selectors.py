@@ -1,0 +1,304 @@
+"""Reads for the reminder pages: the client file's scenario panel and the worklist
+« À faire »."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contacts.messaging.placeholders import (
+    PlaceholderError,
+    placeholder_values,
+    placeholders_render,
+)
+from dossiers.models import Dossier, Receivable
+
+from .means import default_means_many, means_for
+from .models import PlannedAction, ScenarioRun
+from .planning import scenario_amounts
+
+State = PlannedAction.State
+# Re-exported: the one place that says what amount a step speaks of.
+__all__ = ["scenario_amounts", "dossier_panel", "worklist", "WorklistItem", "WORKLIST_PROVIDERS"]
+
+
+# --- The client file's panel ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelNextStep:
+    label: str
+    due_at: datetime.datetime
+    state_label: str
+
+
+def scenario_panel(request, dossier: Dossier) -> dict:
+    """The client file's reminder panel (a panel of ``fiche.views.PANELS``)."""
+    return dossier_panel(dossier)
+
+
+def dossier_panel(dossier: Dossier) -> dict:
+    """Context of templates/relances/_dossier_panel.html: the scenario, the last step
+    done, the next one with its date. One query."""
+    open_action = PlannedAction.objects.filter(
+        run=OuterRef("pk"), state__in=PlannedAction.OPEN_STATES
+    ).order_by("pk")
+    run = (
+        ScenarioRun.objects.select_related("scenario", "last_step")
+        .filter(dossier=dossier)
+        .annotate(
+            next_label=Subquery(open_action.values("step__label")[:1]),
+            next_due_at=Subquery(open_action.values("due_at")[:1]),
+            next_state=Subquery(open_action.values("state")[:1]),
+        )
+        .order_by("-started_on", "-id")
+        .first()
+    )
+    today = timezone.localdate()
+    active = run is not None and run.state == ScenarioRun.State.ACTIVE
+    next_step = None
+    if active and run.next_label:
+        next_step = PanelNextStep(
+            label=run.next_label,
+            due_at=run.next_due_at,
+            state_label=str(State(run.next_state).label),
+        )
+    return {
+        "relance_run": run,
+        "relance_active": active,
+        "relance_paused": run is not None and run.is_paused(today),
+        "relance_held": dossier.status != Dossier.Status.IN_PROGRESS,
+        "relance_next": next_step,
+    }
+
+
+# --- The worklist « À faire » --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorklistAction:
+    label: str
+    url: str
+    method: str = "post"  # "get": a link
+    style: str = "outline-primary"
+
+
+@dataclass(frozen=True)
+class WorklistItem:
+    kind: str  # call, task, confirm, contact_search, failed, next_action, …
+    label: str
+    dossier: Dossier
+    due_date: datetime.date
+    amount: Decimal
+    url: str
+    actions: tuple[WorklistAction, ...] = ()
+    detail: str = ""
+    preview: str = ""
+    kind_label: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+KIND_LABELS = {
+    "call": _("Appel"),
+    "task": _("Tâche"),
+    "confirm": _("Envoi à confirmer"),
+    "contact_search": _("Rechercher les coordonnées"),
+    "failed": _("Échec d'envoi"),
+    "next_action": _("Prochaine action"),
+}
+
+
+def _end_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+
+
+def _action_kind(action: PlannedAction) -> str:
+    if action.state == State.FAILED:
+        return "failed"
+    if action.contact_search:
+        return "contact_search"
+    if action.step.is_send:
+        return "confirm"
+    return "call" if action.step.action == "call" else "task"
+
+
+def overdue_counts(dossier_ids, today: datetime.date) -> dict[int, int]:
+    rows = (
+        Receivable.objects.filter(
+            dossier_id__in=list(dossier_ids), balance__gt=0, due_date__lt=today
+        )
+        .values("dossier_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["dossier_id"]: row["n"] for row in rows}
+
+
+def _preview(action: PlannedAction, defaults, overdue: int) -> tuple[str, str]:
+    """The first lines of what would go out, and to which means (or why none)."""
+    choice = means_for(dossier_id=action.dossier_id, channel=action.step.action, defaults=defaults)
+    if choice.point is None:
+        return "", choice.reason
+    template = action.step.template
+    values = placeholder_values(
+        dossier=action.dossier, contact=choice.point.contact, overdue_count=overdue
+    )
+    try:
+        subject = placeholders_render(template.subject, values)
+        body = placeholders_render(template.body, values)
+    except PlaceholderError as exc:
+        return "", " ".join(exc.messages)
+    lines = [line.strip() for line in body.strip().splitlines() if line.strip()]
+    # Past the salutation (« Madame, Monsieur, »): the first line that says something.
+    first = next((line for line in lines if len(line) > 30), lines[0] if lines else "")
+    preview = f"{subject} — {first}" if subject else first
+    return preview[:300], _("vers %(means)s") % {"means": choice.point.display_value}
+
+
+def _action_buttons(action: PlannedAction, kind: str) -> tuple[WorklistAction, ...]:
+    pk = action.pk
+    ignore = WorklistAction(
+        _("Ignorer"), reverse("relances:action_ignore", args=[pk]), "post", "outline-secondary"
+    )
+    send = WorklistAction(
+        _("Envoyer"), reverse("relances:action_send", args=[pk]), "post", "primary"
+    )
+    done = WorklistAction(_("Fait"), reverse("relances:action_done", args=[pk]), "post", "primary")
+    if kind == "confirm":
+        return (send, ignore)
+    if kind == "failed":
+        return (
+            WorklistAction(
+                _("Réessayer"), reverse("relances:action_send", args=[pk]), "post", "primary"
+            ),
+            ignore,
+        )
+    if kind == "contact_search":
+        search = WorklistAction(
+            _("Rechercher les coordonnées"),
+            reverse("dossiers:detail", args=[action.dossier_id]) + "#contacts",
+            "get",
+            "outline-primary",
+        )
+        return (search, send, ignore)
+    return (done, ignore)
+
+
+def reminder_items(*, user, today: datetime.date) -> list[WorklistItem]:
+    """relances' own items: tasks, sends to confirm, contact searches, failed sends."""
+    actions = list(
+        PlannedAction.objects.filter(
+            dossier__assigned_to=user,
+            state__in=[State.TO_CONFIRM, State.FAILED],
+            due_at__lte=_end_of(today),
+        )
+        .select_related("dossier__assigned_to", "step__scenario", "step__template")
+        .order_by("due_at", "pk")
+    )
+    if not actions:
+        return []
+    ids = {a.dossier_id for a in actions}
+    amounts = scenario_amounts(ids)
+    defaults = default_means_many(ids)
+    overdue = overdue_counts(ids, today)
+    items = []
+    for action in actions:
+        kind = _action_kind(action)
+        preview, detail = "", ""
+        if kind in ("confirm", "contact_search", "failed") and action.step.is_send:
+            preview, detail = _preview(action, defaults, overdue.get(action.dossier_id, 0))
+        if kind == "failed" and action.error:
+            detail = action.error
+        items.append(
+            WorklistItem(
+                kind=kind,
+                kind_label=KIND_LABELS[kind],
+                label=f"{action.step.label} ({action.step.scenario.name})",
+                dossier=action.dossier,
+                due_date=timezone.localdate(action.due_at),
+                amount=amounts.get(action.dossier_id, Decimal("0")),
+                url=reverse("dossiers:detail", args=[action.dossier_id]),
+                actions=_action_buttons(action, kind),
+                detail=detail,
+                preview=preview,
+                extra={"action": action.pk},
+            )
+        )
+    return items
+
+
+def next_action_items(*, user, today: datetime.date) -> list[WorklistItem]:
+    """Overdue or due « prochaine action » of my files (Dossier.next_action_date)."""
+    dossiers = (
+        Dossier.objects.filter(assigned_to=user, next_action_date__lte=today)
+        .select_related("assigned_to")
+        .order_by("next_action_date", "reference")[:500]
+    )
+    items = []
+    for dossier in dossiers:
+        url = reverse("dossiers:detail", args=[dossier.pk])
+        items.append(
+            WorklistItem(
+                kind="next_action",
+                kind_label=KIND_LABELS["next_action"],
+                label=dossier.next_action or _("(sans libellé)"),
+                dossier=dossier,
+                due_date=dossier.next_action_date,
+                amount=dossier.outstanding,
+                url=url,
+                actions=(
+                    WorklistAction(_("Ouvrir le dossier"), url, "get"),
+                    WorklistAction(
+                        _("Replanifier"), reverse("dossiers:next_action", args=[dossier.pk]), "get"
+                    ),
+                ),
+            )
+        )
+    return items
+
+
+# Each provider: (*, user, today) -> list[WorklistItem]. Another app adds its items with
+# one line here (e.g. paiements.selectors.worklist_items).
+WORKLIST_PROVIDERS: tuple[Callable[..., Iterable[WorklistItem]], ...] = (
+    reminder_items,
+    next_action_items,
+)
+
+SORTS = {
+    "date": lambda item: (item.due_date, -item.amount, item.dossier.reference),
+    "-date": lambda item: (-item.due_date.toordinal(), -item.amount, item.dossier.reference),
+    "montant": lambda item: (item.amount, item.due_date, item.dossier.reference),
+    "-montant": lambda item: (-item.amount, item.due_date, item.dossier.reference),
+}
+
+
+def worklist(*, user, today: datetime.date | None = None, sort: str = "date") -> list[WorklistItem]:
+    today = today or timezone.localdate()
+    items: list[WorklistItem] = []
+    for provider in WORKLIST_PROVIDERS:
+        items.extend(provider(user=user, today=today))
+    items.sort(key=SORTS.get(sort, SORTS["date"]))
+    return items
+
+
+def worklist_count(*, user, today: datetime.date | None = None) -> int:
+    """The count shown in the navigation, in one query (nothing rendered)."""
+    today = today or timezone.localdate()
+    counts = Dossier.objects.filter(assigned_to=user).aggregate(
+        next_actions=Count("pk", filter=Q(next_action_date__lte=today), distinct=True),
+        actions=Count(
+            "planned_actions",
+            filter=Q(
+                planned_actions__state__in=[State.TO_CONFIRM, State.FAILED],
+                planned_actions__due_at__lte=_end_of(today),
+            ),
+            distinct=True,
+        ),
+    )
+    return counts["next_actions"] + counts["actions"]
