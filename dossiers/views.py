@@ -73,7 +73,13 @@ def dossier_detail_context(request, dossier: Dossier) -> dict:
     today = timezone.localdate()
     notes = list(selectors.dossier_notes(dossier=dossier))
     pieces = list(dossier_pieces(dossier=dossier))
+    # --- paiements panel (issue 13): the integrator moves this to the composition layer.
+    from paiements.selectors import dossier_panel
+
+    paiements = dossier_panel(dossier=dossier, receivables=receivables, user=request.user)
+    # --- end paiements panel
     return {
+        "paiements": paiements,
         **contact_block_context(request, dossier),
         "receivables": receivables,
         "overdue_count": sum(1 for r in receivables if r.balance > 0 and r.due_date < today),

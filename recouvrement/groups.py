@@ -33,6 +33,21 @@ AGENT_PERMISSIONS: dict[str, list[str]] = {
         "add_communication",
     ],
     "pieces": ["view_piece", "add_piece", "delete_piece"],
+    "paiements": [
+        "view_payment",
+        "add_payment",
+        "view_allocation",
+        "view_promise",
+        "add_promise",
+        "view_instalment",
+        "view_dispute",
+        "add_dispute",
+        "change_dispute",
+        "view_disputereason",
+        "view_externalaction",
+        "add_externalaction",
+        "change_externalaction",
+    ],
 }
 
 MANAGER_EXTRA_PERMISSIONS: dict[str, list[str]] = {
@@ -53,6 +68,11 @@ MANAGER_EXTRA_PERMISSIONS: dict[str, list[str]] = {
         "add_messagetemplate",
         "change_messagetemplate",
         "delete_messagetemplate",
+    ],
+    "paiements": [
+        "add_disputereason",
+        "change_disputereason",
+        "view_dashboard",
     ],
     "auth": ["view_user"],
 }

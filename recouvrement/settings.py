@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dossiers",
     "contacts",
     "pieces",
+    "paiements",
 ]
 
 MIDDLEWARE = [
