@@ -47,23 +47,19 @@ def dossier_panel(*, dossier: Dossier, receivables: list, user) -> dict:
         )
         .order_by("-date", "-id")[:50]
     )
-    promise = (
-        dossier.promises.filter(status=Promise.Status.RUNNING)
+    # A new promise cancels the running one: the latest one not cancelled is either
+    # the running promise or the last that ended (one query, plus its prefetches).
+    latest = (
+        dossier.promises.exclude(status=Promise.Status.CANCELLED)
         .prefetch_related(
             Prefetch("instalments", queryset=Instalment.objects.order_by("due_date", "id")),
             "receivables",
         )
+        .order_by("-created_at", "-id")
         .first()
     )
-    last_promise = None
-    if promise is None:
-        last_promise = (
-            dossier.promises.exclude(status=Promise.Status.CANCELLED)
-            .prefetch_related(
-                Prefetch("instalments", queryset=Instalment.objects.order_by("due_date", "id"))
-            )
-            .first()
-        )
+    running = latest is not None and latest.status == Promise.Status.RUNNING
+    promise, last_promise = (latest, None) if running else (None, latest)
     disputes = list(
         dossier.disputes.filter(status=Dispute.Status.OPEN)
         .select_related("reason", "assigned_to")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +37,22 @@ def _apply(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def _posted(request, model, name: str, dossier, **filters):
+    """The object a POST names by its id, on this file; None (and a message) when it
+    is not there any more (an old page, a second click)."""
+    raw = request.POST.get(name, "")
+    found = (
+        model.objects.filter(pk=int(raw), dossier=dossier, **filters).first()
+        if raw.isdigit() and len(raw) < 19
+        else None
+    )
+    if found is None:
+        messages.error(
+            request, _("Cet élément n'existe plus sur le dossier ; la page a été mise à jour.")
+        )
+    return found
 
 
 def _page(request, dossier, form, *, title: str, submit: str, template="paiements/form.html"):
@@ -91,7 +107,9 @@ def payment_create_view(request, pk: int):
 def payment_receipt_view(request, pk: int):
     """« Quittance »: produce the receipt of a payment, kept as a piece."""
     dossier = dossier_for_user(request, pk, perm="pieces.add_piece")
-    payment = get_object_or_404(Payment, pk=request.POST.get("payment") or 0, dossier=dossier)
+    payment = _posted(request, Payment, "payment", dossier)
+    if payment is None:
+        return _back(dossier)
     piece = services.payment_receipt(payment=payment, user=request.user)
     messages.success(
         request,
@@ -144,9 +162,9 @@ def promise_create_view(request, pk: int):
 @require_POST
 def promise_cancel_view(request, pk: int):
     dossier = dossier_for_user(request, pk, perm="paiements.add_promise")
-    promise = get_object_or_404(
-        Promise, pk=request.POST.get("promise") or 0, dossier=dossier, status=Promise.Status.RUNNING
-    )
+    promise = _posted(request, Promise, "promise", dossier, status=Promise.Status.RUNNING)
+    if promise is None:
+        return _back(dossier)
     services.promise_cancel(promise=promise, today=timezone.localdate(), user=request.user)
     messages.success(request, _("Promesse annulée."))
     return _back(dossier)
@@ -186,7 +204,9 @@ def dispute_resolve_view(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Choisissez la décision du litige."))
         return _back(dossier)
-    dispute = get_object_or_404(Dispute, pk=form.cleaned_data["dispute"], dossier=dossier)
+    dispute = _posted(request, Dispute, "dispute", dossier)
+    if dispute is None:
+        return _back(dossier)
     try:
         services.dispute_resolve(
             dispute=dispute,
@@ -236,7 +256,9 @@ def external_action_answer_view(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Écrivez la réponse."))
         return _back(dossier)
-    action = get_object_or_404(ExternalAction, pk=form.cleaned_data["action"], dossier=dossier)
+    action = _posted(request, ExternalAction, "action", dossier)
+    if action is None:
+        return _back(dossier)
     try:
         services.external_action_answer(
             action=action, answer=form.cleaned_data["answer"], user=request.user
