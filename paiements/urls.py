@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_dashboard
 
 app_name = "paiements"
 
@@ -21,4 +21,5 @@ urlpatterns = [
         views.external_action_answer_view,
         name="external_answer",
     ),
+    path("tableau-de-bord/", views_dashboard.dashboard_view, name="dashboard"),
 ]
