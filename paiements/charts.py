@@ -54,9 +54,14 @@ def _nice_ceiling(value: float) -> float:
 
 
 def bar_chart(
-    rows: list[tuple[str, list]], series: list[tuple[str, str]], *, money: bool = False
+    rows: list[tuple[str, list]],
+    series: list[tuple[str, str]],
+    *,
+    money: bool = False,
+    ticks: list[str] | None = None,
 ) -> Chart:
-    """``rows``: (label, one value per series); ``series``: (name, CSS class)."""
+    """``rows``: (label, one value per series); ``series``: (name, CSS class);
+    ``ticks``: shorter labels under the bars (the bars' titles keep the full ones)."""
     values = [float(v) for _label, vs in rows for v in vs]
     top = _nice_ceiling(max(values, default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -78,6 +83,7 @@ def bar_chart(
                     title=f"{label} — {name} : {shown}",
                 )
             )
-        labels.append((round(LEFT + index * slot + slot / 2, 1), label))
+        tick = ticks[index] if ticks else label
+        labels.append((round(LEFT + index * slot + slot / 2, 1), tick))
     maximum = format_euros(Decimal(str(top))) if money else str(int(top))
     return Chart(WIDTH, HEIGHT, bars, labels, TOP + plot_h, maximum)

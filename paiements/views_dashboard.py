@@ -16,6 +16,15 @@ from .dashboard import dashboard
 DASHBOARD_PERMISSION = "paiements.view_dashboard"
 
 
+def _ticks(rows) -> list[str]:
+    """« janv. 2026 » → « janv. », with the year under January and the first month."""
+    ticks = []
+    for index, row in enumerate(rows):
+        month, year = row[0].rsplit(" ", 1)
+        ticks.append(f"{month} {year[2:]}" if index == 0 or month == "janv." else month)
+    return ticks
+
+
 def dashboard_view(request):
     if not can_view_dossiers(request.user):
         raise Http404
@@ -37,10 +46,12 @@ def dashboard_view(request):
             [(label, [amount]) for label, amount in data.collected],
             [(_("Encaissé"), "app-bar-success")],
             money=True,
+            ticks=_ticks(data.collected),
         ),
         "promises": bar_chart(
             [(label, [kept, broken]) for label, kept, broken in data.promises],
             [(_("Tenues"), "app-bar-success"), (_("Non tenues"), "app-bar-danger")],
+            ticks=_ticks(data.promises),
         ),
         "actions": bar_chart(
             [(label, [auto, manual]) for label, auto, manual in data.actions],
