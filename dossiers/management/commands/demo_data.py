@@ -43,6 +43,10 @@ class Command(BaseCommand):
                     )
 
             created = builder.build(count=count, users=users, progress=progress)
+            # paiements demo (issue 13): the integrator may move this call.
+            from paiements.demo import demo_seed
+
+            demo_seed(users=users, files=min(60, created))
         elapsed = time.monotonic() - started
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"{created} dossiers créés en {elapsed:.1f} s."))
