@@ -35,7 +35,7 @@ from recouvrement.importing.values import parse_amount, parse_date, text
 
 from .allocation import ZERO, allocate
 from .models import Allocation, Dispute, Payment
-from .services.payments import payment_journal_data, payment_message
+from .services.payments import payment_journal_data, payment_message, payment_phrases
 
 MODE_VALUES = (
     {header_key(v): v for v in Payment.Mode.values}
@@ -53,6 +53,15 @@ PAYMENT_INSERT = (
     "unallocated",
     "created_at",
 )
+
+
+@dataclass(slots=True)
+class OpenReceivable:
+    """What the allocation needs of an unpaid invoice (no model instance per row)."""
+
+    pk: int
+    number: str
+    balance: Decimal
 
 
 @dataclass(slots=True)
@@ -162,19 +171,19 @@ class PaymentImporter(Importer):
         if not fresh:
             return
         ids = sorted({d for d, _row in fresh})
-        unpaid: dict[int, list[Receivable]] = {d: [] for d in ids}
+        unpaid: dict[int, list[OpenReceivable]] = {d: [] for d in ids}
         numbers: dict[int, set[str]] = {d: set() for d in ids}
         held: set[int] = set()
         through = Dispute.receivables.through
         for chunk in chunked(ids, 500):
-            for receivable in (
+            for pk, dossier_id, number, balance in (
                 Receivable.objects.filter(among(Receivable, "dossier_id", chunk))
-                .only("id", "dossier_id", "number", "due_date", "balance")
                 .order_by("dossier_id", "due_date", "number", "id")
+                .values_list("id", "dossier_id", "number", "balance")
             ):
-                numbers[receivable.dossier_id].add(receivable.number)
-                if receivable.balance > ZERO:
-                    unpaid[receivable.dossier_id].append(receivable)
+                numbers[dossier_id].add(number)
+                if balance > ZERO:
+                    unpaid[dossier_id].append(OpenReceivable(pk, number, balance))
             held.update(
                 through.objects.filter(
                     dispute__status=Dispute.Status.OPEN, dispute__dossier_id__in=chunk
@@ -223,13 +232,15 @@ class PaymentImporter(Importer):
         ]
         insert_objects(Allocation, allocations, ("payment_id", "receivable_id", "amount"))
         update_objects(Receivable, list(changed.values()), ["balance"])
+        phrases = payment_phrases()
+        suffix = _(" (import %(file)s)") % {"file": self.source_name}
         journal_insert(
             [
                 import_journal_entry(
                     dossier_id=p.dossier_id,
                     action=JournalEntry.Action.PAYMENT,
-                    message=payment_message(payment=p, parts=parts, rest=rest)
-                    + _(" (import %(file)s)") % {"file": self.source_name},
+                    message=payment_message(payment=p, parts=parts, rest=rest, phrases=phrases)
+                    + suffix,
                     data=payment_journal_data(payment=p, parts=parts, rest=rest)
                     | {"import": self.source_name},
                 )

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier, JournalEntry, Receivable
@@ -24,21 +24,33 @@ from ..selectors import held_receivable_ids
 MAX_AMOUNT = Decimal("999999999999.99")
 
 
-def payment_message(*, payment: Payment, parts, rest: Decimal) -> str:
+def payment_phrases() -> dict:
+    """The journal's phrases, translated once (an import writes thousands of entries)."""
+    return {
+        "head": _("Paiement de %(amount)s (%(mode)s) du %(date)s"),
+        "reference": _(", réf. %(reference)s"),
+        "parts": _(" : lettré sur %(parts)s"),
+        "credit": _(" ; avoir de %(rest)s sur le dossier"),
+        "modes": {value: str(label) for value, label in Payment.Mode.choices},
+    }
+
+
+def payment_message(*, payment: Payment, parts, rest: Decimal, phrases: dict | None = None) -> str:
     """The journal's sentence for a payment (also written by the import)."""
-    message = _("Paiement de %(amount)s (%(mode)s) du %(date)s") % {
+    phrases = phrases or payment_phrases()
+    message = phrases["head"] % {
         "amount": format_euros(payment.amount),
-        "mode": payment.get_mode_display(),
-        "date": formats.date_format(payment.date, "d/m/Y"),
+        "mode": phrases["modes"].get(payment.mode, payment.mode),
+        "date": f"{payment.date:%d/%m/%Y}",
     }
     if payment.reference:
-        message += _(", réf. %(reference)s") % {"reference": payment.reference}
+        message += phrases["reference"] % {"reference": payment.reference}
     if parts:
-        message += _(" : lettré sur %(parts)s") % {
+        message += phrases["parts"] % {
             "parts": ", ".join(f"{r.number} ({format_euros(a)})" for r, a in parts)
         }
     if rest > ZERO:
-        message += _(" ; avoir de %(rest)s sur le dossier") % {"rest": format_euros(rest)}
+        message += phrases["credit"] % {"rest": format_euros(rest)}
     return message + "."
 
 
