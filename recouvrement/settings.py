@@ -239,6 +239,9 @@ LETTER_SENDER_LINES = env_list(
     "LETTER_SENDER_LINES", "Service recouvrement,1 place de la Bourse,75002 PARIS"
 )
 
+# Payments (paiements): days after an instalment's date before it is « non tenue ».
+PROMISE_GRACE_DAYS = int(os.environ.get("PROMISE_GRACE_DAYS", "3"))
+
 # --- Forms and templates --------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
