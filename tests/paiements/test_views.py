@@ -262,3 +262,23 @@ def test_panel_queries_do_not_grow_with_the_file(owner_client, owner, dossier):
     assert html.count('data-testid="paiement"') == 12
     assert html.count('data-testid="badge-litige"') == 6
     assert len(large) == len(small)
+
+
+def test_cancel_the_running_promise(owner_client, owner, dossier, invoices):
+    promise = promise_create(
+        dossier=dossier,
+        plan=[(timezone.localdate(), D("10"))],
+        today=timezone.localdate(),
+        user=owner,
+    )
+    response = owner_client.post(url("promise_cancel", dossier), {"promise": promise.pk})
+    assert response.status_code == 302
+    promise.refresh_from_db()
+    assert promise.status == Promise.Status.CANCELLED
+    dossier.refresh_from_db()
+    assert dossier.status == Dossier.Status.IN_PROGRESS
+    # A second click on the old page explains instead of failing.
+    response = owner_client.post(
+        url("promise_cancel", dossier), {"promise": promise.pk}, follow=True
+    )
+    assert "existe plus sur le dossier" in response.content.decode()
