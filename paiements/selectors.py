@@ -201,3 +201,24 @@ def worklist_items(*, user, today: datetime.date) -> list[dict]:
         )
     items.sort(key=lambda item: (item["due_date"], item["kind"]))
     return items
+
+
+def instalment_reminders(
+    *, today: datetime.date, days_before: int, days_after: int, dossier_ids=None
+) -> dict[str, list[Instalment]]:
+    """For the reminders' steps around a plan: the pending instalments of running
+    promises due exactly ``days_before`` days from today (« rappel avant échéance »),
+    and the instalments missed ``days_after`` days ago (« relance après échéance
+    manquée »). Two queries; each instalment comes with its promise and file."""
+    base = Instalment.objects.select_related("promise__dossier").order_by("due_date", "id")
+    if dossier_ids is not None:
+        base = base.filter(promise__dossier_id__in=list(dossier_ids))
+    upcoming = base.filter(
+        promise__status=Promise.Status.RUNNING,
+        state=Instalment.State.PENDING,
+        due_date=today + datetime.timedelta(days=days_before),
+    )
+    missed = base.filter(
+        state=Instalment.State.MISSED, due_date=today - datetime.timedelta(days=days_after)
+    )
+    return {"before": list(upcoming), "after": list(missed)}

@@ -192,3 +192,18 @@ def test_evaluation_is_a_fixed_number_of_queries(owner, django_assert_max_num_qu
     assert counts["broken"] == 12
     assert Dossier.objects.filter(status="en_cours").count() == 12
     assert timezone.localdate() == START
+
+
+def test_instalments_for_the_reminders_before_and_after(owed, owner):
+    from paiements.selectors import instalment_reminders
+
+    plan_of_three(owed, owner)  # 15/12, 15/01, 15/02
+    found = instalment_reminders(today=datetime.date(2026, 12, 10), days_before=5, days_after=2)
+    assert [i.due_date for i in found["before"]] == [datetime.date(2026, 12, 15)]
+    assert found["after"] == []
+    promises_evaluate(today=datetime.date(2026, 12, 19))
+    found = instalment_reminders(today=datetime.date(2026, 12, 17), days_before=5, days_after=2)
+    assert [i.due_date for i in found["after"]] == [datetime.date(2026, 12, 15)]
+    # The promise is broken: its later instalments are no longer reminded.
+    later = instalment_reminders(today=datetime.date(2027, 1, 10), days_before=5, days_after=2)
+    assert later["before"] == []
