@@ -119,7 +119,7 @@ class PromiseForm(DossierForm):
         required=False,
     )
     lines = forms.CharField(
-        label=_("Échéances"),
+        label=_("Liste des échéances"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(

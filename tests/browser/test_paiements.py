@@ -99,6 +99,7 @@ def test_instalment_plan_and_dispute_from_the_file(page, owner, file_with_invoic
     page.get_by_label("Montant", exact=True).fill("480")
     page.get_by_label("Nombre d'échéances").fill("3")
     page.get_by_label("F-101 — 480,00\u00a0€").check()
+    shot(page, "paiements-promesse-formulaire")
     page.get_by_role("button", name="Enregistrer la promesse").click()
     promise = page.get_by_test_id("promesse")
     expect(promise).to_contain_text("Échéancier en cours")
