@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,31 +65,29 @@ def _month_label(day: datetime.date) -> str:
     return f"{MONTH_NAMES[day.month - 1]} {day.year}"
 
 
-def _month_start(value) -> datetime.date:
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    return value.replace(day=1)
+def _bucket(field: str, starts: list[datetime.date]) -> Case:
+    """The index of the span a date falls in, spans starting at ``starts`` (newest
+    first): one CASE per row, grouped on, rather than one filtered aggregate per span
+    (or a date function the database calls row by row, as SQLite does for Trunc)."""
+    whens = [When(**{f"{field}__gte": start}, then=Value(i)) for i, start in enumerate(starts)]
+    return Case(*whens, default=Value(len(starts)), output_field=IntegerField())
 
 
 def age_buckets(*, today: datetime.date, dossiers=None) -> list[tuple[str, Decimal, int]]:
-    """Unpaid balances by days past due: one aggregate over the receivables."""
-    edges = [today - datetime.timedelta(days=d) for d in (30, 60, 90)]
-    spans = [
-        (_("Non échu"), Q(due_date__gte=today)),
-        (_("0–30 j"), Q(due_date__lt=today, due_date__gte=edges[0])),
-        (_("31–60 j"), Q(due_date__lt=edges[0], due_date__gte=edges[1])),
-        (_("61–90 j"), Q(due_date__lt=edges[1], due_date__gte=edges[2])),
-        (_("> 90 j"), Q(due_date__lt=edges[2])),
-    ]
+    """Unpaid balances by days past due: one grouped aggregate over the receivables."""
+    labels = [_("Non échu"), _("0–30 j"), _("31–60 j"), _("61–90 j"), _("> 90 j")]
+    starts = [today] + [today - datetime.timedelta(days=d) for d in (30, 60, 90)]
     queryset = Receivable.objects.filter(balance__gt=0)
     if dossiers is not None:
         queryset = queryset.filter(dossier__in=dossiers)
-    aggregates = {}
-    for index, (_label, condition) in enumerate(spans):
-        aggregates[f"a{index}"] = Sum("balance", filter=condition)
-        aggregates[f"n{index}"] = Count("id", filter=condition)
-    row = queryset.aggregate(**aggregates)
-    return [(label, row[f"a{i}"] or ZERO, row[f"n{i}"] or 0) for i, (label, _c) in enumerate(spans)]
+    found = {
+        row["bucket"]: (row["total"], row["n"])
+        for row in queryset.annotate(bucket=_bucket("due_date", starts))
+        .values("bucket")
+        .annotate(total=Sum("balance"), n=Count("id"))
+        .order_by()
+    }
+    return [(label, *found.get(i, (ZERO, 0))) for i, label in enumerate(labels)]
 
 
 def _months(today: datetime.date) -> list[datetime.date]:
@@ -103,14 +100,15 @@ def collected_per_month(*, today: datetime.date, dossiers=None) -> list[tuple[st
     queryset = Payment.objects.filter(date__gte=months[0], date__lte=today)
     if dossiers is not None:
         queryset = queryset.filter(dossier__in=dossiers)
+    newest_first = months[::-1]
     totals = {
-        _month_start(row["month"]): row["total"]
-        for row in queryset.annotate(month=TruncMonth("date"))
+        row["month"]: row["total"]
+        for row in queryset.annotate(month=_bucket("date", newest_first))
         .values("month")
         .annotate(total=Sum("amount"))
         .order_by()
     }
-    return [(_month_label(m), totals.get(m, ZERO)) for m in months]
+    return [(_month_label(m), totals.get(len(months) - 1 - i, ZERO)) for i, m in enumerate(months)]
 
 
 def promises_per_month(*, today: datetime.date, dossiers=None) -> list[tuple[str, int, int]]:
@@ -120,21 +118,21 @@ def promises_per_month(*, today: datetime.date, dossiers=None) -> list[tuple[str
     )
     if dossiers is not None:
         queryset = queryset.filter(dossier__in=dossiers)
-    counts: dict[tuple[datetime.date, str], int] = {}
+    counts: dict[tuple[int, str], int] = {}
     for row in (
-        queryset.annotate(month=TruncMonth("closed_on"))
+        queryset.annotate(month=_bucket("closed_on", months[::-1]))
         .values("month", "status")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        counts[(_month_start(row["month"]), row["status"])] = row["n"]
+        counts[(len(months) - 1 - row["month"], row["status"])] = row["n"]
     return [
         (
             _month_label(m),
-            counts.get((m, Promise.Status.KEPT), 0),
-            counts.get((m, Promise.Status.BROKEN), 0),
+            counts.get((i, Promise.Status.KEPT), 0),
+            counts.get((i, Promise.Status.BROKEN), 0),
         )
-        for m in months
+        for i, m in enumerate(months)
     ]
 
 

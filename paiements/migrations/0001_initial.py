@@ -149,7 +149,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='payment',
-            index=models.Index(fields=['date'], name='payment_date_idx'),
+            index=models.Index(fields=['date', 'amount'], name='payment_date_amount_idx'),
         ),
         migrations.AddConstraint(
             model_name='payment',

@@ -106,7 +106,8 @@ def payment_record(
         amount=amount, date=date, mode=mode, reference=reference, invoice_number=invoice_number
     )
     dossier = dossier_lock(dossier_id=dossier.pk)
-    if reference and Payment.objects.filter(reference=reference).exists():
+    known = Payment.objects.filter(reference=reference).exclude(reference="")  # partial index
+    if reference and known.exists():
         raise ValidationError(
             {
                 "reference": [

@@ -173,15 +173,22 @@ def promises_evaluate(
     counts = {"kept": 0, "missed": 0, "completed": 0, "broken": 0}
     if not promises:
         return counts
+    # Joined on the running status rather than « IN (every promise) »: SQLite limits
+    # the number of parameters of a statement.
+    instalments = Instalment.objects.filter(promise__status=Promise.Status.RUNNING)
+    paid_rows = Payment.objects.filter(
+        dossier__promises__status=Promise.Status.RUNNING,
+        date__gte=min(p.start_date for p in promises),
+    )
+    if dossier_ids is not None:
+        instalments = instalments.filter(promise__dossier_id__in=dossier_ids)
+        paid_rows = paid_rows.filter(dossier_id__in=dossier_ids)
     by_promise: dict[int, list[Instalment]] = defaultdict(list)
-    for instalment in Instalment.objects.filter(promise__in=promises).order_by("due_date", "id"):
+    for instalment in instalments.order_by("due_date", "id"):
         by_promise[instalment.promise_id].append(instalment)
-    starts = min(p.start_date for p in promises)
     paid: dict[int, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
-    for dossier_id, day, amount in (
-        Payment.objects.filter(dossier_id__in={p.dossier_id for p in promises}, date__gte=starts)
-        .order_by("date")
-        .values_list("dossier_id", "date", "amount")
+    for dossier_id, day, amount in paid_rows.order_by("date").values_list(
+        "dossier_id", "date", "amount"
     ):
         paid[dossier_id].append((day, amount))
 
@@ -257,8 +264,17 @@ def promises_evaluate(
             )
         else:
             counts["broken"] += 1
-    Instalment.objects.bulk_update(changed, ["state"], batch_size=500)
-    Promise.objects.bulk_update(closed, ["status", "closed_on"], batch_size=500)
+    # One UPDATE per new state (per 500 rows), not a CASE per row as bulk_update builds.
+    for state in (Instalment.State.KEPT, Instalment.State.MISSED):
+        ids = [i.pk for i in changed if i.state == state]
+        for start in range(0, len(ids), 500):
+            Instalment.objects.filter(pk__in=ids[start : start + 500]).update(state=state)
+    for status in (Promise.Status.KEPT, Promise.Status.BROKEN):
+        ids = [p.pk for p in closed if p.status == status]
+        for start in range(0, len(ids), 500):
+            Promise.objects.filter(pk__in=ids[start : start + 500]).update(
+                status=status, closed_on=today
+            )
     JournalEntry.objects.bulk_create(entries, batch_size=500)
     if closed:
         dossier_status_sync_bulk(

@@ -18,24 +18,28 @@ Status = Dossier.Status
 HELD = {Status.PAYMENT, Status.EXTERNAL_ACTIONS, Status.LITIGATION}
 # A closed file is never reopened by a payment, a promise or an answer.
 UNTOUCHED = {Status.CLOSED}
+# Ids per statement (SQLite limits a statement's parameters).
+CHUNK = 500
 
 
 def desired_statuses(dossier_ids: Iterable[int]) -> dict[int, str]:
     """The status each file should have: judiciaire while a request to a lawyer is
     open, actions externes while another request is, paiement while a promise runs,
-    else en cours (two queries for any number of files)."""
+    else en cours (two queries per 500 files)."""
     ids = list(dossier_ids)
     wanted = dict.fromkeys(ids, Status.IN_PROGRESS)
-    for dossier_id in Promise.objects.filter(
-        dossier_id__in=ids, status=Promise.Status.RUNNING
-    ).values_list("dossier_id", flat=True):
-        wanted[dossier_id] = Status.PAYMENT
-    open_actions = ExternalAction.objects.filter(dossier_id__in=ids, answered_at__isnull=True)
-    for dossier_id, recipient in open_actions.values_list("dossier_id", "recipient"):
-        if recipient == ExternalAction.Recipient.LAWYER:
-            wanted[dossier_id] = Status.LITIGATION
-        elif wanted[dossier_id] != Status.LITIGATION:
-            wanted[dossier_id] = Status.EXTERNAL_ACTIONS
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for dossier_id in Promise.objects.filter(
+            dossier_id__in=chunk, status=Promise.Status.RUNNING
+        ).values_list("dossier_id", flat=True):
+            wanted[dossier_id] = Status.PAYMENT
+        open_actions = ExternalAction.objects.filter(dossier_id__in=chunk, answered_at__isnull=True)
+        for dossier_id, recipient in open_actions.values_list("dossier_id", "recipient"):
+            if recipient == ExternalAction.Recipient.LAWYER:
+                wanted[dossier_id] = Status.LITIGATION
+            elif wanted[dossier_id] != Status.LITIGATION:
+                wanted[dossier_id] = Status.EXTERNAL_ACTIONS
     return wanted
 
 
@@ -62,7 +66,12 @@ def dossier_status_sync_bulk(*, dossier_ids: Iterable[int], reason: str) -> int:
     wanted = desired_statuses(dossier_ids)
     if not wanted:
         return 0
-    current = dict(Dossier.objects.filter(pk__in=list(wanted)).values_list("pk", "status"))
+    ids = list(wanted)
+    current: dict[int, str] = {}
+    for start in range(0, len(ids), CHUNK):
+        current.update(
+            Dossier.objects.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", "status")
+        )
     by_status: dict[str, list[int]] = {}
     entries = []
     labels = dict(Status.choices)
@@ -81,10 +90,10 @@ def dossier_status_sync_bulk(*, dossier_ids: Iterable[int], reason: str) -> int:
                 data={"status": status},
             )
         )
-    for status, ids in by_status.items():
-        # Guarded by the status read above: a file changed meanwhile is left alone.
-        Dossier.objects.filter(Q(pk__in=ids), ~Q(status__in=UNTOUCHED)).update(
-            status=status, updated_at=timezone.now()
-        )
+    for status, changed in by_status.items():
+        for start in range(0, len(changed), CHUNK):
+            Dossier.objects.filter(
+                Q(pk__in=changed[start : start + CHUNK]), ~Q(status__in=UNTOUCHED)
+            ).update(status=status, updated_at=timezone.now())
     JournalEntry.objects.bulk_create(entries, batch_size=500)
     return len(entries)
