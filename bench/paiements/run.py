@@ -57,6 +57,18 @@ def write_payments(path: Path, dossiers: int, count: int) -> int:
     return count
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the import's parser): a
+    figure the other processes of a shared machine do not inflate, unlike wall time."""
+    import resource
+
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def worker(data: Path) -> dict:
     os.environ["DJANGO_SETTINGS_MODULE"] = "recouvrement.settings"
     import django
@@ -83,13 +95,14 @@ def worker(data: Path) -> dict:
         rows = sum(1 for _ in f) - 1
     for label in ("import", "reimport"):
         out = io.StringIO()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         call_command("import_paiements", str(data / "paiements.csv"), "--no-progress", stdout=out)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         result[label] = {
             "rows": rows,
             "seconds": round(seconds, 2),
             "rows_per_s": round(rows / seconds),
+            "cpu_seconds": round(cpu, 2),
             "summary": out.getvalue().strip().splitlines()[0],
         }
 
@@ -133,22 +146,26 @@ def worker(data: Path) -> dict:
         ],
         batch_size=2000,
     )
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     counts = promises_evaluate(today=today)
     result["promises_evaluate"] = {
         "promises": len(promises),
         "seconds": round(time.perf_counter() - started, 2),
+        "cpu_seconds": round(cpu_seconds() - cpu, 2),
         "counts": counts,
     }
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    timings = []
+    timings, cpus = [], []
     for _ in range(5):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         dashboard(today=today)
         timings.append(time.perf_counter() - started)
+        cpus.append(cpu_seconds() - cpu)
     result["dashboard_selector_ms"] = round(1000 * statistics.median(timings))
+    # SQLite runs in this process: its CPU time is the query time; PostgreSQL's is not.
+    result["dashboard_selector_cpu_ms"] = round(1000 * statistics.median(cpus))
     manager = user_model.objects.create_user("bench-manager", is_superuser=True)
     client = Client()
     client.force_login(manager)
@@ -230,7 +247,12 @@ def main() -> None:
                 f"{r['promises_evaluate']['promises']:,} promises in {r['promises_evaluate']['seconds']} s"
             ),
         ),
-        ("dashboard selector (median of 5)", lambda r: f"{r['dashboard_selector_ms']} ms"),
+        (
+            "dashboard selector (median of 5)",
+            lambda r: (
+                f"{r['dashboard_selector_ms']} ms (CPU here {r['dashboard_selector_cpu_ms']} ms)"
+            ),
+        ),
         (
             "dashboard page (median of 5)",
             lambda r: f"{r['dashboard_page_ms']} ms, {r['dashboard_queries']} queries",
