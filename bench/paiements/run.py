@@ -235,11 +235,15 @@ def main() -> None:
     rows = [
         (
             "import_paiements, rows/s",
-            lambda r: f"{r['import']['rows_per_s']:,} ({r['import']['seconds']} s)",
+            lambda r: (
+                f"{r['import']['rows_per_s']:,} ({r['import']['seconds']} s, CPU {r['import']['cpu_seconds']} s)"
+            ),
         ),
         (
             "re-import (all unchanged), rows/s",
-            lambda r: f"{r['reimport']['rows_per_s']:,} ({r['reimport']['seconds']} s)",
+            lambda r: (
+                f"{r['reimport']['rows_per_s']:,} ({r['reimport']['seconds']} s, CPU {r['reimport']['cpu_seconds']} s)"
+            ),
         ),
         (
             "promises_evaluate",
