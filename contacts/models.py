@@ -284,6 +284,9 @@ class MessageTemplate(models.Model):
     first_letter = models.BooleanField(
         _("premier courrier au débiteur"),
         default=False,
+        # Also in the database: the seed migration of templates, replayed by tests
+        # with its historical model, does not know the column.
+        db_default=False,
         help_text=_(
             "Courrier de premier contact d'un recouvrement amiable pour autrui : ses "
             "mentions obligatoires (CPCE R. 124-4) sont vérifiées à l'enregistrement."
