@@ -336,7 +336,7 @@ class EvidenceAdmin(admin.ModelAdmin):
 class MessageTemplateAdmin(admin.ModelAdmin):
     """Templates are validated by MessageTemplate.clean (unknown placeholders refused)."""
 
-    list_display = ["name", "channel", "subject", "active", "updated_at"]
+    list_display = ["name", "channel", "subject", "active", "first_letter", "updated_at"]
     list_filter = ["channel", "active"]
     search_fields = ["name", "subject", "body"]
 
@@ -349,7 +349,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             "accolades, sont remplacées. Toute autre syntaxe est refusée à l'enregistrement."
         )
         return [
-            (None, {"fields": ["name", "channel", "active"]}),
+            (None, {"fields": ["name", "channel", "active", "first_letter"]}),
             (
                 _("Contenu"),
                 {

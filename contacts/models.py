@@ -282,6 +282,18 @@ class MessageTemplate(models.Model):
     )
     body = models.TextField(_("texte"), max_length=10000)
     active = models.BooleanField(_("actif"), default=True)
+    # The first letter to the debtor: its CPCE R124-4 mentions are checked on save.
+    first_letter = models.BooleanField(
+        _("premier courrier au débiteur"),
+        default=False,
+        # Also in the database: the seed migration of templates, replayed by tests
+        # with its historical model, does not know the column.
+        db_default=False,
+        help_text=_(
+            "Courrier de premier contact d'un recouvrement amiable pour autrui : ses "
+            "mentions obligatoires (CPCE R. 124-4) sont vérifiées à l'enregistrement."
+        ),
+    )
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     class Meta:
@@ -295,6 +307,10 @@ class MessageTemplate(models.Model):
             models.CheckConstraint(
                 condition=Q(channel__in=["letter", "sms", "email"]),
                 name="message_template_channel_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_letter=False) | Q(channel="letter"),
+                name="message_template_first_letter_is_a_letter",
             ),
         ]
 
@@ -331,6 +347,23 @@ class MessageTemplate(models.Model):
             errors.setdefault("subject", []).append(
                 _("Un courrier ou un e-mail a besoin d'un objet.")
             )
+        # Legal mentions (issue 13): L111-8 for every template, R124-4 for the first letter.
+        from .messaging.legal import collection_costs_error, first_letter_missing
+
+        costs = collection_costs_error(f"{self.subject}\n{self.body}")
+        if costs:
+            errors.setdefault("body", []).append(costs)
+        if self.first_letter:
+            if self.channel != self.Channel.LETTER:
+                errors.setdefault("first_letter", []).append(
+                    _("Seul un modèle de courrier peut être le premier courrier.")
+                )
+            missing = first_letter_missing(f"{self.subject}\n{self.body}")
+            if missing:
+                errors.setdefault("body", []).append(
+                    _("Mentions obligatoires manquantes (CPCE R. 124-4) : %(missing)s.")
+                    % {"missing": " ; ".join(missing)}
+                )
         if errors:
             raise ValidationError(errors)
 

@@ -19,6 +19,7 @@ from django.db import transaction
 from contacts.demo import seed_contacts
 from dossiers.demo import DemoBatch, DemoUsers, demo_users, seed_dossiers
 from dossiers.models import Dossier
+from paiements.demo import demo_payments
 from relances.demo import demo_relances
 
 SEEDERS: tuple[Callable[[DemoBatch], None], ...] = (
@@ -27,8 +28,9 @@ SEEDERS: tuple[Callable[[DemoBatch], None], ...] = (
 )
 
 #: What runs once every batch is written, through the apps' services (a function
-#: ``(*, stdout) -> Any``): the files enter their reminder scenario…
+#: ``(*, users, stdout) -> Any``): the files enter their reminder scenario…
 FINISHERS: tuple[Callable[..., object], ...] = (
+    demo_payments,  # payments, promises, disputes on some files (paiements)
     demo_relances,  # the files enter their scenario; a few are due at once (relances)
 )
 

@@ -227,6 +227,17 @@ class JournalEntry(models.Model):
         IMPORT = "import", _("Import")
         # Scenario events of the relances app (enrolment, pause, change, tasks).
         REMINDER = "relance", _("Relance")
+        # paiements
+        PAYMENT = "payment", _("Paiement")
+        PROMISE_CREATED = "promise_created", _("Promesse de paiement")
+        INSTALMENT_KEPT = "instalment_kept", _("Échéance tenue")
+        PROMISE_BROKEN = "promise_broken", _("Promesse non tenue")
+        PROMISE_KEPT = "promise_kept", _("Promesse tenue")
+        PROMISE_CANCELLED = "promise_cancelled", _("Promesse annulée")
+        DISPUTE_OPENED = "dispute_opened", _("Litige ouvert")
+        DISPUTE_RESOLVED = "dispute_resolved", _("Litige résolu")
+        EXTERNAL_ACTION = "external_action", _("Action externe demandée")
+        EXTERNAL_ANSWER = "external_answer", _("Action externe répondue")
 
     dossier = models.ForeignKey(
         Dossier,

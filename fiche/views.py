@@ -22,6 +22,7 @@ from dossiers import paging, services
 from dossiers.forms import NoteForm
 from dossiers.models import Dossier
 from dossiers.panels import dossier_panel, journal_panel, notes_panel
+from paiements.selectors import payments_panel
 from pieces.panels import pieces_panel
 from recouvrement.access import dossier_for_user
 from relances.selectors import scenario_panel
@@ -33,6 +34,7 @@ PANELS = (
     pieces_panel,  # « Pièces » tab (pieces)
     journal_panel,  # « Historique » tab (dossiers)
     scenario_panel,  # the reminder scenario: last step, next one, pause (relances)
+    payments_panel,  # payments, promise, disputes, external actions (paiements)
 )
 TABS = {"notes", "pieces", "journal"}
 

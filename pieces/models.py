@@ -26,6 +26,7 @@ class Piece(models.Model):
         UPLOAD = "upload", _("ajoutée")
         LETTER = "letter", _("courrier envoyé")
         EMAIL = "email", _("e-mail envoyé")
+        RECEIPT = "receipt", _("quittance")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     dossier = models.ForeignKey(

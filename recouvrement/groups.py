@@ -40,6 +40,21 @@ AGENT_PERMISSIONS: dict[str, list[str]] = {
         "manage_scenariorun",
         "view_plannedaction",
     ],
+    "paiements": [
+        "view_payment",
+        "add_payment",
+        "view_allocation",
+        "view_promise",
+        "add_promise",
+        "view_instalment",
+        "view_dispute",
+        "add_dispute",
+        "change_dispute",
+        "view_disputereason",
+        "view_externalaction",
+        "add_externalaction",
+        "change_externalaction",
+    ],
 }
 
 MANAGER_EXTRA_PERMISSIONS: dict[str, list[str]] = {
@@ -60,6 +75,11 @@ MANAGER_EXTRA_PERMISSIONS: dict[str, list[str]] = {
         "add_messagetemplate",
         "change_messagetemplate",
         "delete_messagetemplate",
+    ],
+    "paiements": [
+        "add_disputereason",
+        "change_disputereason",
+        "view_dashboard",
     ],
     "auth": ["view_user"],
     "relances": [

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "relances",
     # Composition layers (they know the apps, no app knows them): demo_data.
     "demo",
+    "paiements",
 ]
 
 MIDDLEWARE = [
@@ -329,6 +330,8 @@ TASKS = {
 if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
     INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {"default": {"URL": os.environ.get("RQ_URL", "redis://127.0.0.1:6379/3")}}
+# Payments (paiements): days after an instalment's date before it is « non tenue ».
+PROMISE_GRACE_DAYS = int(os.environ.get("PROMISE_GRACE_DAYS", "3"))
 
 # --- Forms and templates --------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -18,6 +18,7 @@ urlpatterns = [
         include(([*fiche_urls.urlpatterns, *dossiers_urls.urlpatterns], "dossiers")),
     ),
     path("", include("pieces.urls")),
+    path("", include("paiements.urls")),
     path("dossiers/<int:pk>/contacts/", include("contacts.urls")),
     path("dossiers/<int:pk>/communication/", include("contacts.urls_communication")),
     path("", include("relances.urls")),

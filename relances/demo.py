@@ -16,7 +16,7 @@ from .planner import plan
 DUE_NOW = 12
 
 
-def demo_relances(*, stdout=None, seed: int = 2026) -> int:
+def demo_relances(*, users=None, stdout=None, seed: int = 2026) -> int:
     """Plan the demo files (nothing is sent here); returns how many are due now."""
     now = timezone.now()
     report = plan(now=now, enqueue=False)

@@ -32,6 +32,11 @@ PLACEHOLDERS: dict[str, str] = {
     "collaborateur": gettext_lazy("nom du chargé de recouvrement"),
     "collaborateur_email": gettext_lazy("e-mail du chargé de recouvrement"),
     "date": gettext_lazy("date du jour, ex. 28/11/2026"),
+    # Legal mentions (issue 13).
+    "creancier": gettext_lazy("identité et adresse du créancier"),
+    "factures": gettext_lazy("factures dues : numéro, date, échéance et reste dû"),
+    "premier_courrier_reference": gettext_lazy("référence du premier courrier au débiteur"),
+    "premier_courrier_date": gettext_lazy("date du premier courrier au débiteur"),
 }
 
 # A well-formed placeholder: {{ name }} with a lower-case identifier, nothing else.
@@ -100,4 +105,35 @@ def placeholder_values(
         else "",
         "collaborateur_email": collaborator.email if collaborator else "",
         "date": formats.date_format(timezone.localdate(), "d/m/Y"),
+        **legal_values(dossier=dossier),
+    }
+
+
+def legal_values(*, dossier) -> dict[str, str]:
+    """The creditor, the invoices and the first letter (reference and date) of a file."""
+    from django.conf import settings
+
+    creditor = getattr(settings, "CREDITOR_LINES", None) or settings.LETTER_SENDER_LINES
+    invoices = [
+        _("facture %(number)s du %(issue)s, échue le %(due)s, reste dû %(balance)s")
+        % {
+            "number": r.number,
+            "issue": formats.date_format(r.issue_date, "d/m/Y"),
+            "due": formats.date_format(r.due_date, "d/m/Y"),
+            "balance": format_euros(r.balance),
+        }
+        for r in dossier.receivables.filter(balance__gt=0).order_by("due_date", "number")[:50]
+    ]
+    first = (
+        dossier.communications.filter(channel="letter", template__first_letter=True)
+        .order_by("created_at", "id")
+        .first()
+    )
+    return {
+        "creancier": ", ".join(creditor),
+        "factures": "\n".join(invoices),
+        "premier_courrier_reference": f"{dossier.reference}/{first.pk}" if first else "",
+        "premier_courrier_date": formats.date_format(timezone.localtime(first.created_at), "d/m/Y")
+        if first
+        else "",
     }

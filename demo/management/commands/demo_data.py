@@ -44,7 +44,7 @@ class Command(BaseCommand):
 
             created = builder.build(count=count, users=users, progress=progress)
             for finish in FINISHERS:
-                finish(stdout=self.stdout)
+                finish(users=users, stdout=self.stdout)
         elapsed = time.monotonic() - started
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"{created} dossiers créés en {elapsed:.1f} s."))

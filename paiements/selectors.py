@@ -1,0 +1,229 @@
+"""Reads of the paiements app: the file's panel, what the reminders must leave out,
+and the agents' worklist items."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, Sum
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from dossiers.models import Dossier
+from dossiers.templatetags.recouvrement import format_euros
+
+from .models import Allocation, Dispute, ExternalAction, Instalment, Promise
+
+#: how long a broken promise stays in the agent's worklist
+BROKEN_PROMISE_DAYS = 30
+
+
+def held_receivable_ids(*, dossier_ids: Iterable[int]) -> set[int]:
+    """Receivables in an open dispute: they leave the reminders' amount (one query)."""
+    through = Dispute.receivables.through
+    return set(
+        through.objects.filter(
+            dispute__status=Dispute.Status.OPEN, dispute__dossier_id__in=list(dossier_ids)
+        ).values_list("receivable_id", flat=True)
+    )
+
+
+def dossier_credit(*, dossier: Dossier) -> Decimal:
+    return dossier.payments.aggregate(s=Sum("unallocated"))["s"] or Decimal(0)
+
+
+def payments_panel(request, dossier: Dossier) -> dict:
+    """The client file's payments panel (a panel of ``fiche.views.PANELS``)."""
+    return {"paiements": dossier_panel(dossier=dossier, user=request.user)}
+
+
+def dossier_panel(*, dossier: Dossier, user) -> dict:
+    """Context of templates/paiements/_dossier_panel.html (a fixed number of queries)."""
+    payments = list(
+        dossier.payments.select_related("recorded_by")
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                queryset=Allocation.objects.select_related("receivable").order_by("id"),
+            )
+        )
+        .order_by("-date", "-id")[:50]
+    )
+    # A new promise cancels the running one: the latest one not cancelled is either
+    # the running promise or the last that ended (one query, plus its prefetches).
+    latest = (
+        dossier.promises.exclude(status=Promise.Status.CANCELLED)
+        .prefetch_related(
+            Prefetch("instalments", queryset=Instalment.objects.order_by("due_date", "id")),
+            "receivables",
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    running = latest is not None and latest.status == Promise.Status.RUNNING
+    promise, last_promise = (latest, None) if running else (None, latest)
+    disputes = list(
+        dossier.disputes.filter(status=Dispute.Status.OPEN)
+        .select_related("reason", "assigned_to")
+        .prefetch_related("receivables")
+    )
+    disputed = {r.pk: d for d in disputes for r in d.receivables.all()}
+    actions = list(
+        dossier.external_actions.filter(answered_at__isnull=True)
+        .prefetch_related("receivables")
+        .order_by("deadline", "id")
+    )
+    credit = sum((p.unallocated for p in payments), Decimal(0))
+    if len(payments) == 50:
+        credit = dossier_credit(dossier=dossier)
+    return {
+        "payments": payments,
+        "credit": credit,
+        "promise": promise,
+        "last_promise": last_promise,
+        "disputes": disputes,
+        "disputed": disputed,
+        "disputed_ids": set(disputed),
+        "external_actions": actions,
+        "settled": dossier.outstanding == 0 and dossier.receivables.exists(),
+        "can_add_payment": user.has_perm("paiements.add_payment"),
+        "can_receipt": user.has_perm("pieces.add_piece"),
+        "can_add_promise": user.has_perm("paiements.add_promise"),
+        "can_add_dispute": user.has_perm("paiements.add_dispute"),
+        "can_change_dispute": user.has_perm("paiements.change_dispute"),
+        "can_add_external": user.has_perm("paiements.add_externalaction"),
+        "can_change_external": user.has_perm("paiements.change_externalaction"),
+    }
+
+
+def _url(dossier_id: int) -> str:
+    return reverse("dossiers:detail", args=[dossier_id])
+
+
+def worklist_items(*, user, today: datetime.date) -> list[dict]:
+    """What is due today or late on the user's files: instalments (due, or missed
+    and their promise broken), dispute follow-ups, external-action deadlines. Each
+    item: kind, label, dossier, due_date, amount, url. Five queries."""
+    mine = Q(dossier__assigned_to=user)
+    items: list[dict] = []
+    instalments = (
+        Instalment.objects.filter(
+            Q(promise__dossier__assigned_to=user),
+            promise__status=Promise.Status.RUNNING,
+            state=Instalment.State.PENDING,
+            due_date__lte=today,
+        )
+        .select_related("promise__dossier")
+        .order_by("due_date", "id")
+    )
+    for instalment in instalments:
+        dossier = instalment.promise.dossier
+        items.append(
+            {
+                "kind": "instalment_due",
+                "label": _("Échéance de %(amount)s du %(date)s à vérifier")
+                % {
+                    "amount": format_euros(instalment.amount),
+                    "date": f"{instalment.due_date:%d/%m/%Y}",
+                },
+                "dossier": dossier,
+                "due_date": instalment.due_date,
+                "amount": instalment.amount,
+                "url": _url(dossier.pk),
+            }
+        )
+    since = today - datetime.timedelta(days=BROKEN_PROMISE_DAYS)
+    broken = (
+        Instalment.objects.filter(
+            Q(promise__dossier__assigned_to=user),
+            promise__status=Promise.Status.BROKEN,
+            promise__closed_on__gte=since,
+            state=Instalment.State.MISSED,
+        )
+        # A new promise on the file settles the matter.
+        .exclude(promise__dossier__promises__status=Promise.Status.RUNNING)
+        .select_related("promise__dossier")
+        .order_by("due_date", "id")
+    )
+    for instalment in broken:
+        dossier = instalment.promise.dossier
+        items.append(
+            {
+                "kind": "promise_broken",
+                "label": _("Promesse non tenue : échéance du %(date)s impayée")
+                % {"date": f"{instalment.due_date:%d/%m/%Y}"},
+                "dossier": dossier,
+                "due_date": instalment.due_date,
+                "amount": instalment.amount,
+                "url": _url(dossier.pk),
+            }
+        )
+    disputes = list(
+        Dispute.objects.filter(
+            Q(assigned_to=user) | (Q(assigned_to__isnull=True) & mine),
+            status=Dispute.Status.OPEN,
+            follow_up_date__lte=today,
+        )
+        .select_related("dossier", "reason")
+        .order_by("follow_up_date", "id")
+    )
+    amounts: dict[int, Decimal] = defaultdict(Decimal)
+    through = Dispute.receivables.through
+    for dispute_id, balance in through.objects.filter(
+        dispute_id__in=[d.pk for d in disputes]
+    ).values_list("dispute_id", "receivable__balance"):
+        amounts[dispute_id] += balance
+    for dispute in disputes:
+        items.append(
+            {
+                "kind": "dispute_follow_up",
+                "label": _("Relancer le litige (%(reason)s)") % {"reason": dispute.reason.label},
+                "dossier": dispute.dossier,
+                "due_date": dispute.follow_up_date,
+                "amount": amounts[dispute.pk],
+                "url": _url(dispute.dossier_id),
+            }
+        )
+    actions = (
+        ExternalAction.objects.filter(mine, answered_at__isnull=True, deadline__lte=today)
+        .select_related("dossier")
+        .order_by("deadline", "id")
+    )
+    for action in actions:
+        items.append(
+            {
+                "kind": "external_deadline",
+                "label": _("Réponse attendue de %(recipient)s")
+                % {"recipient": action.get_recipient_display().lower()},
+                "dossier": action.dossier,
+                "due_date": action.deadline,
+                "amount": None,
+                "url": _url(action.dossier_id),
+            }
+        )
+    items.sort(key=lambda item: (item["due_date"], item["kind"]))
+    return items
+
+
+def instalment_reminders(
+    *, today: datetime.date, days_before: int, days_after: int, dossier_ids=None
+) -> dict[str, list[Instalment]]:
+    """For the reminders' steps around a plan: the pending instalments of running
+    promises due exactly ``days_before`` days from today (« rappel avant échéance »),
+    and the instalments missed ``days_after`` days ago (« relance après échéance
+    manquée »). Two queries; each instalment comes with its promise and file."""
+    base = Instalment.objects.select_related("promise__dossier").order_by("due_date", "id")
+    if dossier_ids is not None:
+        base = base.filter(promise__dossier_id__in=list(dossier_ids))
+    upcoming = base.filter(
+        promise__status=Promise.Status.RUNNING,
+        state=Instalment.State.PENDING,
+        due_date=today + datetime.timedelta(days=days_before),
+    )
+    missed = base.filter(
+        state=Instalment.State.MISSED, due_date=today - datetime.timedelta(days=days_after)
+    )
+    return {"before": list(upcoming), "after": list(missed)}
