@@ -20,14 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dossiers.importers import (
-    chunked,
-    import_journal_entry,
-    journal_insert,
-    refresh_totals,
-    with_dossier_ids,
-)
+from dossiers.importers import chunked, journal_insert, with_dossier_ids
 from dossiers.models import JournalEntry, Receivable
+from dossiers.services import dossier_refresh_totals, journal_entry_build
 from recouvrement.importing.base import Importer
 from recouvrement.importing.bulk import among, insert_objects, new_instance, update_objects
 from recouvrement.importing.reader import header_key
@@ -239,8 +234,9 @@ class PaymentImporter(Importer):
         suffix = _(" (import %(file)s)") % {"file": self.source_name}
         journal_insert(
             [
-                import_journal_entry(
-                    dossier_id=p.dossier_id,
+                journal_entry_build(
+                    dossier=p.dossier_id,
+                    actor_kind=JournalEntry.ActorKind.IMPORT,
                     action=JournalEntry.Action.PAYMENT,
                     message=payment_message(payment=p, parts=parts, rest=rest, phrases=phrases)
                     + suffix,
@@ -252,12 +248,14 @@ class PaymentImporter(Importer):
         )
         self.created += len(payments)
         touched = {p.dossier_id for p in payments}
-        refresh_totals(sorted(self.pending_totals - touched))
+        dossier_refresh_totals(
+            dossier_ids=self.pending_totals - touched, with_receivables_only=True
+        )
         self.pending_totals = touched
         self.paid_files |= touched
 
     def finish(self) -> None:
-        refresh_totals(sorted(self.pending_totals))
+        dossier_refresh_totals(dossier_ids=self.pending_totals, with_receivables_only=True)
         if self.paid_files:
             from .services.promises import promises_evaluate
 
