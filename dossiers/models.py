@@ -225,6 +225,9 @@ class JournalEntry(models.Model):
         PIECE_ADDED = "piece_added", _("Pièce ajoutée")
         PIECE_DELETED = "piece_deleted", _("Pièce supprimée")
         IMPORT = "import", _("Import")
+        PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Données personnelles exportées")
+        PERSONAL_DATA_PURGED = "personal_data_purged", _("Données personnelles purgées")
+        LEGAL_HOLD = "legal_hold", _("Gel de conservation")
 
     dossier = models.ForeignKey(
         Dossier,

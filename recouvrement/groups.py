@@ -55,6 +55,13 @@ MANAGER_EXTRA_PERMISSIONS: dict[str, list[str]] = {
         "delete_messagetemplate",
     ],
     "auth": ["view_user"],
+    "rgpd": [
+        "view_consultationtrace",
+        "export_personal_data",
+        "view_legalhold",
+        "add_legalhold",
+        "change_legalhold",
+    ],
 }
 
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dossiers",
     "contacts",
     "pieces",
+    "rgpd",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "rgpd.middleware.ConsultationTraceMiddleware",
 ]
 
 ROOT_URLCONF = "recouvrement.urls"
@@ -237,6 +239,12 @@ SMS_SENDER = os.environ.get("SMS_SENDER", "Recouvrement")
 LETTER_SENDER_LINES = env_list(
     "LETTER_SENDER_LINES", "Service recouvrement,1 place de la Bourse,75002 PARIS"
 )
+
+# --- Personal data (docs/RGPD.md) ---------------------------------------------------
+# A closed file's personal data is purged this many months after its last event,
+# unless a legal hold applies; the consultation trace is kept this many months.
+RGPD_CLOSED_FILE_RETENTION_MONTHS = int(os.environ.get("RGPD_CLOSED_FILE_RETENTION_MONTHS", "60"))
+RGPD_TRACE_RETENTION_MONTHS = int(os.environ.get("RGPD_TRACE_RETENTION_MONTHS", "6"))
 
 # --- Forms and templates --------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("pieces.urls")),
     path("dossiers/<int:pk>/contacts/", include("contacts.urls")),
     path("dossiers/<int:pk>/communication/", include("contacts.urls_communication")),
+    path("", include("rgpd.urls")),
 ]
