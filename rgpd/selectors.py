@@ -4,8 +4,8 @@ A person is a contact; the same person may be a contact of several files (the sa
 name and at least one identical means). Journal entries are told apart by their
 ``data`` keys: ``contact``, ``point``, ``former``, ``communication``, ``piece``
 name who an entry is about. An entry about the person is kept; one that names no one
-is about the file as a whole and is kept too; one about another contact, or about a
-means nobody can trace any more, stays out. Whatever text is kept then has every
+is about the file as a whole and is kept too; one that also names another contact,
+or a means nobody can trace any more, stays out. Whatever text is kept then has every
 other contact's names and means values blotted out, as a second line of defence.
 """
 
@@ -145,12 +145,11 @@ def _entry_subjects(scope: PersonScope, data: dict) -> set[int]:
 
 
 def concerns_person(scope: PersonScope, entry: JournalEntry) -> bool:
-    """About the person, or about the file as a whole (naming no one)."""
+    """About the person only, or about the file as a whole (naming no one). An entry
+    that also names someone else (a star moving from their means to the person's)
+    stays out: the person's means section says where the star is now."""
     data = entry.data if isinstance(entry.data, dict) else {}
-    subjects = _entry_subjects(scope, data)
-    if subjects & scope.own_contact_ids:
-        return True
-    return not subjects
+    return _entry_subjects(scope, data) <= scope.own_contact_ids
 
 
 def person_journal(scope: PersonScope) -> list[JournalEntry]:
