@@ -18,6 +18,7 @@ from contacts.models import Contact, ContactPoint, MessageTemplate
 from dossiers.models import Dossier
 from dossiers.services import note_create
 from tests import factories
+from tests.security.conftest import file_objects, route_kwargs  # noqa: F401 - the URL walk's
 
 # Everything that identifies the third party, in any form it could leak.
 THIRD_PARTY_MARKS = [
