@@ -64,8 +64,7 @@ def test_downloading_a_piece_is_traced_with_its_file(owner_client, owner, dossie
     piece = _piece(dossier, owner)
     response = owner_client.get(reverse("pieces:download", args=[piece.uuid]))
     assert response.status_code == 200
-    b"".join(response.streaming_content)
-    response.close()
+    assert b"".join(response.streaming_content) == b"hello"  # closes it the client's way
     trace = ConsultationTrace.objects.get()
     assert trace.action == Action.PIECE_DOWNLOADED
     assert trace.piece_uuid == piece.uuid
