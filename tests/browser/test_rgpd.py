@@ -26,7 +26,7 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_manager_exports_a_person_and_reads_the_trace(page, person_file, manager, tmp_path):
+def test_manager_exports_a_person_and_reads_the_trace(page, person_file, manager, tmp_path):  # noqa: F811
     sign_in(page, manager.username)
     page.goto(f"/dossiers/{person_file.dossier.pk}/")
     person = page.get_by_role("article", name="Mme Jeanne Martin")
