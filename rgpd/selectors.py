@@ -66,6 +66,9 @@ def _point_values(point: ContactPoint) -> list[str]:
 
 def _terms(scope: PersonScope, others: list[Contact], former_names: list[str]) -> list[str]:
     own = {scope.contact.last_name.lower(), scope.contact.first_name.lower()}
+    # What the person shares with a third party (a couple's address) is hers too.
+    for point in ContactPoint.objects.filter(contact_id__in=scope.own_contact_ids):
+        own.update(value.lower() for value in _point_values(point))
     terms: set[str] = set(former_names)
     for other in others:
         first, last = other.first_name, other.last_name

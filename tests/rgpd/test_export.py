@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -181,3 +183,20 @@ def test_command_refuses_an_unknown_contact_or_folder(tmp_path):
             "rgpd_export", "--contact", str(contact.pk), "--output", str(tmp_path / "no/x.zip")
         )
     assert not JournalEntry.objects.filter(action="personal_data_exported").exists()
+
+
+def test_an_address_shared_with_a_third_party_is_still_the_persons(person_file, manager):
+    from contacts import services as contact_services
+
+    contact_services.contact_point_create(
+        contact=person_file.other,
+        user=manager,
+        kind="postal",
+        address_line1="3 place du Marché",
+        postcode="69001",
+        city="LYON",
+    )
+    opened = open_export(personal_data_export(contact=person_file.person, user=manager).content)
+    [postal] = [m for m in opened.document["sections"]["means"] if m["kind"] == "courrier"]
+    assert "3 place du Marché" in postal["history"][0]["message"]
+    assert "Octave" not in json.dumps(opened.document, ensure_ascii=False)
