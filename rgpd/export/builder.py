@@ -34,6 +34,7 @@ class ExportSection:
     title: str
     items: list[dict[str, Any]]
     intro: str = ""
+    compact: bool = False  # in the PDF, one line an item (a journal, the notes)
 
 
 @dataclass
@@ -219,6 +220,7 @@ def journal_section(ctx: ExportContext) -> ExportSection:
         _("Historique des dossiers"),
         items,
         intro=_("Les événements qui concernent la personne ou le dossier dans son ensemble."),
+        compact=True,
     )
 
 
@@ -233,7 +235,7 @@ def notes_section(ctx: ExportContext) -> ExportSection:
         }
         for n in selectors.person_notes(ctx.scope)
     ]
-    return ExportSection("notes", _("Bloc-notes"), items)
+    return ExportSection("notes", _("Bloc-notes"), items, compact=True)
 
 
 def communications_section(ctx: ExportContext) -> ExportSection:

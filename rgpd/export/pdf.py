@@ -109,6 +109,19 @@ class _ExportPdf(FPDF):
         self.set_text_color(0)
 
 
+def _line(pdf: FPDF, item: dict[str, Any], indent: float, *, labels: bool) -> None:
+    """One item on one paragraph: its values in order, with or without their labels."""
+    parts = []
+    for key, value in item.items():
+        shown = "" if isinstance(value, list) else _shown(key, value)
+        if shown:
+            parts.append(f"{LABELS.get(key, key)} : {shown}" if labels else shown)
+    pdf.set_x(pdf.l_margin + indent)
+    pdf.set_font("Helvetica", size=9)
+    text = (" · " if labels else " — ").join(parts)
+    pdf.multi_cell(0, 4.6, _latin(text), align="L", new_x="LMARGIN", new_y="NEXT")
+
+
 def _item(pdf: FPDF, item: dict[str, Any], indent: float) -> None:
     for key, value in item.items():
         label = str(LABELS.get(key, key))
@@ -119,15 +132,17 @@ def _item(pdf: FPDF, item: dict[str, Any], indent: float) -> None:
             pdf.set_font("Helvetica", style="B", size=9)
             pdf.cell(0, 5, _latin(f"{label} :"), new_x="LMARGIN", new_y="NEXT")
             for child in value:
-                _item(pdf, child, indent + 6)
-                pdf.ln(1)
+                _line(pdf, child, indent + 6, labels=True)
+            pdf.ln(1)
             continue
         shown = _shown(key, value)
         if not shown:
             continue
         pdf.set_x(pdf.l_margin + indent)
         pdf.set_font("Helvetica", size=9)
-        pdf.multi_cell(0, 4.6, _latin(f"{label} : {shown}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0, 4.6, _latin(f"{label} : {shown}"), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
 
 
 def export_pdf(ctx: ExportContext, sections: list[ExportSection]) -> bytes:
@@ -179,6 +194,10 @@ def export_pdf(ctx: ExportContext, sections: list[ExportSection]) -> bytes:
             pdf.set_font("Helvetica", style="I", size=9)
             pdf.cell(0, 5, _latin(_("Aucune donnée.")), new_x="LMARGIN", new_y="NEXT")
         for item in section.items:
-            _item(pdf, item, 0)
-            pdf.ln(2)
+            if section.compact:
+                _line(pdf, item, 0, labels=False)
+                pdf.ln(0.8)
+            else:
+                _item(pdf, item, 0)
+                pdf.ln(2)
     return bytes(pdf.output())

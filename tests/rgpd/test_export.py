@@ -120,7 +120,7 @@ def test_the_pdf_is_french_and_dated(opened):
     assert "Vos données personnelles" in opened.pdf_text
     assert "article 15 du RGPD" in opened.pdf_text
     assert "Pourquoi ces données sont traitées" in opened.pdf_text
-    assert "Reste dû : 200,00 €" in opened.pdf_text
+    assert "Montant : 500,00 € · Reste dû : 200,00 €" in opened.pdf_text
     assert opened.document["generated_by"] == "Claire Dubois"
 
 
