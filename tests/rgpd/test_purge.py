@@ -245,3 +245,19 @@ def test_interrupted_then_resumed_ends_as_an_uninterrupted_run(owner, monkeypatc
         assert "Jeanne" in personal_text(Dossier.objects.get(reference="RG-2"))
         assert purge.personal_data_purge(batch_size=1).files == 2
     assert snapshot() == expected
+
+
+def test_a_new_hold_check_is_one_function(owner, monkeypatch, capsys):
+    """How the payments app adds « litige en cours » or « promesse impayée »."""
+    from rgpd import retention
+
+    disputed = closed_file("RG-D", owner)
+    closed_file("RG-E", owner)
+    check = retention.HoldCheck("litige en cours", lambda files: files.filter(pk=disputed.pk))
+    monkeypatch.setattr(retention, "HOLD_CHECKS", [*retention.HOLD_CHECKS, check])
+    with time_machine.travel(AFTER_61_MONTHS, tick=False):
+        call_command("rgpd_purge", "--dry-run")
+        out = capsys.readouterr().out
+        assert "Conservé  RG-D" in out and "gel (litige en cours)" in out
+        assert purge.personal_data_purge().files == 1
+    assert not is_purged(disputed)
