@@ -604,6 +604,20 @@ class ContactImporter(_ContactRulesMixin, Importer):
             )
         return parts or [_("aucun changement")]
 
+    def _rectification(self, contact: Contact, before: dict[str, str]) -> JournalEntry:
+        after = {field: getattr(contact, field) for field in before}
+        was = " ; ".join(
+            f"{Contact._meta.get_field(f).verbose_name} « {(v or '—')[:200]} »"
+            for f, v in before.items()
+        )
+        return import_journal_entry(
+            dossier_id=contact.dossier_id,
+            action=Action.CONTACT_UPDATED,
+            message=_("Contact %(name)s modifié par l'import %(file)s. Avant : %(was)s.")
+            % {"name": contact.full_name, "file": self.source_name, "was": was},
+            data={"contact": contact.pk, "fields": list(before), "before": before, "after": after},
+        )
+
     def write_batch(self, records: list[ContactRow]) -> None:
         now = timezone.now()
         rows: list[tuple[int, ContactRow]] = with_dossier_ids(self, records)
@@ -623,6 +637,7 @@ class ContactImporter(_ContactRulesMixin, Importer):
         changed_contacts: dict[int, Contact] = {}
         contact_fields: set[str] = set()
         refused: set[tuple[int, str]] = set()
+        rectified: dict[int, dict[str, str]] = {}
         for dossier_id, row in rows:
             ckey = (dossier_id, row.key)
             contact = contacts.get(ckey)
@@ -652,6 +667,8 @@ class ContactImporter(_ContactRulesMixin, Importer):
                 continue
             for field, value in row.contact.items():
                 if getattr(contact, field) != value:
+                    # The rectification trail keeps the value the file replaced.
+                    rectified.setdefault(contact.pk, {}).setdefault(field, getattr(contact, field))
                     setattr(contact, field, value)
                     contact_fields.add(field)
                     changed_contacts[contact.pk] = contact
@@ -664,6 +681,9 @@ class ContactImporter(_ContactRulesMixin, Importer):
             update_objects(Contact, list(changed_contacts.values()), sorted(contact_fields))
             for contact in changed_contacts.values():
                 self.per_dossier.add(contact.dossier_id, 1)
+            journal_insert(
+                [self._rectification(c, rectified[c.pk]) for c in changed_contacts.values()]
+            )
 
         # Means: those of the batch's existing contacts, in one query.
         existing_ids = [
