@@ -159,6 +159,10 @@ def contact_create(
     return contact
 
 
+def _excerpt(text: str, length: int = 200) -> str:
+    return text if len(text) <= length else text[:length] + "…"
+
+
 @transaction.atomic
 def contact_update(*, contact: Contact, user, **identity: str) -> Contact:
     """Change a contact's identity, function or observation (the fields of
@@ -170,16 +174,28 @@ def contact_update(*, contact: Contact, user, **identity: str) -> Contact:
     if not changed:
         return contact
     before = contact.full_name
+    # The rectification trail (GDPR art. 16): the journal keeps what each field was.
+    old_values = {name: getattr(contact, name) for name in changed}
     for name in changed:
         setattr(contact, name, new[name])
     contact.save(update_fields=changed)
     labels = ", ".join(str(Contact._meta.get_field(name).verbose_name) for name in changed)
+    was = " ; ".join(
+        f"{Contact._meta.get_field(name).verbose_name} « {_excerpt(old_values[name]) or '—'} »"
+        for name in changed
+    )
     journal_record(
         dossier=contact.dossier_id,
         action=Action.CONTACT_UPDATED,
         actor=user,
-        message=_("Contact %(name)s modifié (%(fields)s).") % {"name": before, "fields": labels},
-        data={"contact": contact.pk, "fields": changed},
+        message=_("Contact %(name)s modifié (%(fields)s). Avant : %(was)s.")
+        % {"name": before, "fields": labels, "was": was},
+        data={
+            "contact": contact.pk,
+            "fields": changed,
+            "before": old_values,
+            "after": {name: new[name] for name in changed},
+        },
     )
     return contact
 
@@ -235,7 +251,14 @@ def contact_point_update(*, point: ContactPoint, user, **values: Any) -> Contact
         action=Action.POINT_UPDATED,
         actor=user,
         message=message % values_,
-        data={"point": point.pk, "fields": sorted(set(changed)), "requalify": new_value},
+        data={
+            "point": point.pk,
+            "contact": point.contact_id,
+            "fields": sorted(set(changed)),
+            "requalify": new_value,
+            "before": before,
+            "after": point.display_value,
+        },
     )
     if was_default and not point.is_default:
         default_rule_enforce(dossier_id=point.dossier_id, kind=point.kind, user=user)
@@ -256,7 +279,7 @@ def contact_point_delete(*, point: ContactPoint, user) -> None:
         actor=user,
         message=_("%(value)s (%(contact)s) supprimé.")
         % {"value": point.display_value, "contact": point.contact.full_name},
-        data={"point": point.pk, "deleted": True},
+        data={"point": point.pk, "contact": point.contact_id, "deleted": True},
     )
     point.delete()
     if was_default:

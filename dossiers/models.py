@@ -238,6 +238,9 @@ class JournalEntry(models.Model):
         DISPUTE_RESOLVED = "dispute_resolved", _("Litige résolu")
         EXTERNAL_ACTION = "external_action", _("Action externe demandée")
         EXTERNAL_ANSWER = "external_answer", _("Action externe répondue")
+        PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Données personnelles exportées")
+        PERSONAL_DATA_PURGED = "personal_data_purged", _("Données personnelles purgées")
+        LEGAL_HOLD = "legal_hold", _("Gel de conservation")
 
     dossier = models.ForeignKey(
         Dossier,

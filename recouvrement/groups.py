@@ -92,6 +92,13 @@ MANAGER_EXTRA_PERMISSIONS: dict[str, list[str]] = {
         "view_autosendswitch",
         "change_autosendswitch",
     ],
+    "rgpd": [
+        "view_consultationtrace",
+        "export_personal_data",
+        "view_legalhold",
+        "add_legalhold",
+        "change_legalhold",
+    ],
 }
 
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     # Composition layers (they know the apps, no app knows them): demo_data.
     "demo",
     "paiements",
+    "rgpd",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "recouvrement.middleware.permissions_policy",
+    "rgpd.middleware.ConsultationTraceMiddleware",
 ]
 
 ROOT_URLCONF = "recouvrement.urls"
@@ -332,6 +334,11 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
     RQ_QUEUES = {"default": {"URL": os.environ.get("RQ_URL", "redis://127.0.0.1:6379/3")}}
 # Payments (paiements): days after an instalment's date before it is « non tenue ».
 PROMISE_GRACE_DAYS = int(os.environ.get("PROMISE_GRACE_DAYS", "3"))
+# --- Personal data (docs/RGPD.md) ---------------------------------------------------
+# A closed file's personal data is purged this many months after its last event,
+# unless a legal hold applies; the consultation trace is kept this many months.
+RGPD_CLOSED_FILE_RETENTION_MONTHS = int(os.environ.get("RGPD_CLOSED_FILE_RETENTION_MONTHS", "60"))
+RGPD_TRACE_RETENTION_MONTHS = int(os.environ.get("RGPD_TRACE_RETENTION_MONTHS", "6"))
 
 # --- Forms and templates --------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -22,6 +22,7 @@ urlpatterns = [
     path("dossiers/<int:pk>/contacts/", include("contacts.urls")),
     path("dossiers/<int:pk>/communication/", include("contacts.urls_communication")),
     path("", include("relances.urls")),
+    path("", include("rgpd.urls")),
 ]
 
 handler500 = "recouvrement.errors.server_error"

@@ -90,7 +90,7 @@ def reference_data_restore() -> None:
     loader = MigrationLoader(connection)
     with connection.schema_editor(atomic=True) as schema_editor:
         for key in sorted(loader.disk_migrations):
-            if key[0] not in {"dossiers", "contacts", "pieces", "relances", "paiements"}:
+            if key[0] not in {"dossiers", "contacts", "pieces", "relances", "paiements", "rgpd"}:
                 continue
             migration = loader.disk_migrations[key]
             for operation in migration.operations:

@@ -13,7 +13,9 @@ from enum import IntEnum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers.importers import chunked, with_dossier_ids
+from dossiers.importers import chunked, journal_insert, with_dossier_ids
+from dossiers.models import JournalEntry
+from dossiers.services import journal_entry_build
 from recouvrement.importing.bulk import (
     among,
     ids_reservable,
@@ -140,6 +142,21 @@ class ContactWrites:
         if writes.qualified:
             self._record_import_evidence(writes.qualified, now, fresh)
 
+    def _rectification(self, contact: Contact, before: dict[str, str]):
+        after = {field: getattr(contact, field) for field in before}
+        was = " ; ".join(
+            f"{Contact._meta.get_field(f).verbose_name} « {(v or '—')[:200]} »"
+            for f, v in before.items()
+        )
+        return journal_entry_build(
+            dossier=contact.dossier_id,
+            action=JournalEntry.Action.CONTACT_UPDATED,
+            actor_kind=JournalEntry.ActorKind.IMPORT,
+            message=_("Contact %(name)s modifié par l'import %(file)s. Avant : %(was)s.")
+            % {"name": contact.full_name, "file": self.source_name, "was": was},
+            data={"contact": contact.pk, "fields": list(before), "before": before, "after": after},
+        )
+
     def _write_contacts(self, rows, now):
         """The batch's contacts: one query for those that exist, one insert for the
         new ones, one update for the changed ones. Returns them by (file, key), the
@@ -154,6 +171,7 @@ class ContactWrites:
         new_contacts: dict[tuple[int, str], Contact] = {}
         changed_contacts: dict[int, Contact] = {}
         contact_fields: set[str] = set()
+        rectified: dict[int, dict[str, str]] = {}
         for dossier_id, row in rows:
             ckey = (dossier_id, row.key)
             contact = contacts.get(ckey)
@@ -180,6 +198,8 @@ class ContactWrites:
                 continue
             for field, value in row.contact.items():
                 if getattr(contact, field) != value:
+                    # The rectification trail keeps the value the file replaced (rgpd).
+                    rectified.setdefault(contact.pk, {}).setdefault(field, getattr(contact, field))
                     setattr(contact, field, value)
                     contact_fields.add(field)
                     changed_contacts[contact.pk] = contact
@@ -192,6 +212,9 @@ class ContactWrites:
             update_objects(Contact, list(changed_contacts.values()), sorted(contact_fields))
             for contact in changed_contacts.values():
                 self.per_dossier.add(contact.dossier_id, ContactCounts.CONTACTS_UPDATED)
+            journal_insert(
+                [self._rectification(c, rectified[c.pk]) for c in changed_contacts.values()]
+            )
         return contacts, new_contacts, set(changed_contacts)
 
     @staticmethod

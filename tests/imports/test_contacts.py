@@ -233,3 +233,18 @@ def test_two_defaults_of_a_kind_for_one_file(csv_file, run_import, dossier):
     assert not run.ok
     assert "ligne 3, colonne « par_defaut » : deux moyens par défaut de type téléphone" in run.err
     assert "ligne 4" not in run.err  # one e-mail default is fine
+
+
+def test_an_import_that_renames_a_contact_keeps_the_old_name(csv_file, run_import, dossier):
+    """The rectification trail (GDPR art. 16) holds for imports too."""
+    assert run_import("import_contacts", csv_file([HEADER, row(tel="0612345678")])).ok
+    renamed = [HEADER, row(tel="0612345678", nom="Durand-Petit", prenom="Élise")]
+    assert run_import("import_contacts", csv_file(renamed)).ok
+    contact = Contact.objects.get()
+    assert contact.last_name == "Durand-Petit"
+    entry = JournalEntry.objects.get(action=JournalEntry.Action.CONTACT_UPDATED)
+    assert entry.data["contact"] == contact.pk
+    assert entry.data["before"] == {"last_name": "Durand"}
+    assert entry.data["after"] == {"last_name": "Durand-Petit"}
+    assert "Avant : nom « Durand »" in entry.message
+    assert entry.actor_kind == JournalEntry.ActorKind.IMPORT

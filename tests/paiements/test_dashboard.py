@@ -157,4 +157,6 @@ def test_query_count_constant_in_the_number_of_files(client, manager, owner, dat
         response = client.get(URL)
     assert response.status_code == 200
     assert len(large) == len(small)
-    assert len(small) <= 18  # session, user, permissions, collaborators, 9 aggregates, « À faire » count
+    assert (
+        len(small) <= 18
+    )  # session, user, permissions, collaborators, 9 aggregates, « À faire » count
