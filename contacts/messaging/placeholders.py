@@ -11,6 +11,7 @@ no code runs and no other data (settings, users, passwords…) can be reached.
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
@@ -85,14 +86,14 @@ def placeholders_render(text: str, values: Mapping[str, str]) -> str:
 
 def placeholder_values(
     *, dossier, contact=None, overdue_count: int | None = None
-) -> dict[str, str]:
+) -> Mapping[str, str]:
     """Plain strings for every placeholder: the only data a template can reach."""
     collaborator = dossier.assigned_to
     oldest = dossier.oldest_due_date
     if overdue_count is None:
         today = timezone.localdate()
         overdue_count = dossier.receivables.filter(balance__gt=0, due_date__lt=today).count()
-    return {
+    values = {
         "reference": dossier.reference,
         "nom": dossier.name,
         "contact": contact.full_name if contact is not None else dossier.name,
@@ -105,12 +106,44 @@ def placeholder_values(
         else "",
         "collaborateur_email": collaborator.email if collaborator else "",
         "date": formats.date_format(timezone.localdate(), "d/m/Y"),
-        **legal_values(dossier=dossier),
     }
+    # The legal values cost two queries: computed only if a template asks for one.
+    return ChainMap(values, legal_values(dossier=dossier))
 
 
-def legal_values(*, dossier) -> dict[str, str]:
+LEGAL_PLACEHOLDERS = (
+    "creancier",
+    "factures",
+    "premier_courrier_reference",
+    "premier_courrier_date",
+)
+
+
+def legal_values(*, dossier) -> Mapping[str, str]:
     """The creditor, the invoices and the first letter (reference and date) of a file."""
+    return _LegalValues(dossier)
+
+
+class _LegalValues(Mapping):
+    """Computed the first time a template asks for one of them (the invoices and
+    the first letter cost a query each; a worklist previews many messages)."""
+
+    def __init__(self, dossier):
+        self.dossier, self._values = dossier, None
+
+    def __getitem__(self, key):
+        if self._values is None:
+            self._values = _legal_values(dossier=self.dossier)
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(LEGAL_PLACEHOLDERS)
+
+    def __len__(self):
+        return len(LEGAL_PLACEHOLDERS)
+
+
+def _legal_values(*, dossier) -> dict[str, str]:
     from django.conf import settings
 
     creditor = getattr(settings, "CREDITOR_LINES", None) or settings.LETTER_SENDER_LINES

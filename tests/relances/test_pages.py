@@ -195,7 +195,8 @@ def test_change_scenario_cancels_pending_and_plans_from_today(owner_client, owne
 
 def test_panel_query_count(owner_client, owner, frozen, django_assert_max_num_queries):
     dossier, _ = confirm_ready(owner)
-    with django_assert_max_num_queries(22):
+    # 22, and the consultation trace's one INSERT (rgpd).
+    with django_assert_max_num_queries(23):
         owner_client.get(reverse("dossiers:detail", args=[dossier.pk]))
 
 

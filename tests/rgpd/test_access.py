@@ -86,5 +86,5 @@ def test_the_trace_list_reads_a_bounded_number_of_queries(
             user=owner, action=ConsultationTrace.Action.DOSSIER_OPENED, dossier=dossier
         )
     client = client_for(manager)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert client.get(reverse("admin:rgpd_consultationtrace_changelist")).status_code == 200
