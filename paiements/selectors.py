@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,14 @@ from .models import Allocation, Dispute, ExternalAction, Instalment, Promise
 
 #: how long a broken promise stays in the agent's worklist
 BROKEN_PROMISE_DAYS = 30
+
+
+def held_receivables() -> QuerySet:
+    """The ids of the receivables in an open dispute, as a subquery: they leave the
+    reminders' amount (``relances.planning.scenario_amounts``)."""
+    return Dispute.receivables.through.objects.filter(dispute__status=Dispute.Status.OPEN).values(
+        "receivable_id"
+    )
 
 
 def held_receivable_ids(*, dossier_ids: Iterable[int]) -> set[int]:

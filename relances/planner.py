@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from contacts.models import Communication
 from dossiers.models import Dossier, JournalEntry
+from paiements.services import promises_evaluate
 
 from .models import PlannedAction, PlannerLease, ScenarioRun, ScenarioStep, auto_send_enabled
 from .planning import (
@@ -90,6 +91,10 @@ def plan(*, now: datetime.datetime | None = None, enqueue: bool = True) -> PlanR
     token = _lease_take(now)
     report = PlanReport()
     try:
+        # Payments first: a promise broken today puts its file back « en cours », a
+        # kept one holds it, before the day's reminders are planned (no reminder
+        # after paying).
+        promises_evaluate(today=timezone.localdate(now))
         interrupted_recover(now=now, report=report)
         book = StepBook()
         last_pk = 0

@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from dossiers.models import Receivable
+from paiements.selectors import held_receivables
 
 from .calendar import first_allowed_moment, next_allowed_moment, start_of_day
 from .models import PlannedAction, Scenario, ScenarioRun, ScenarioStep
@@ -27,9 +28,10 @@ def tolerance() -> Decimal:
 
 def scenario_amounts(dossier_ids: Iterable[int]) -> dict[int, Decimal]:
     """The amount a step speaks of: the current balance of the receivables still in
-    the scenario, by file, in one query. (The one place to take disputed invoices out.)"""
+    the scenario, by file, in one query: invoices in an open dispute are out of it."""
     rows = (
         Receivable.objects.filter(dossier_id__in=list(dossier_ids), balance__gt=0)
+        .exclude(pk__in=held_receivables())
         .values("dossier_id")
         .annotate(total=Sum("balance"))
     )

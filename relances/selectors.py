@@ -19,6 +19,7 @@ from contacts.messaging.placeholders import (
     placeholders_render,
 )
 from dossiers.models import Dossier, Receivable
+from paiements.selectors import worklist_items as payments_worklist_items
 
 from .means import default_means_many, means_for
 from .models import PlannedAction, ScenarioRun
@@ -112,6 +113,10 @@ KIND_LABELS = {
     "contact_search": _("Rechercher les coordonnées"),
     "failed": _("Échec d'envoi"),
     "next_action": _("Prochaine action"),
+    "instalment_due": _("Échéance"),
+    "promise_broken": _("Promesse non tenue"),
+    "dispute_follow_up": _("Litige à suivre"),
+    "external_deadline": _("Action externe"),
 }
 
 
@@ -265,9 +270,19 @@ def next_action_items(*, user, today: datetime.date) -> list[WorklistItem]:
 
 # Each provider: (*, user, today) -> list[WorklistItem]. Another app adds its items with
 # one line here (e.g. paiements.selectors.worklist_items).
+def payment_items(*, user, today: datetime.date) -> list[WorklistItem]:
+    """Instalments, broken promises, dispute follow-ups and external-action deadlines
+    (``paiements.selectors.worklist_items``)."""
+    return [
+        WorklistItem(**item, kind_label=str(KIND_LABELS.get(item["kind"], "")))
+        for item in payments_worklist_items(user=user, today=today)
+    ]
+
+
 WORKLIST_PROVIDERS: tuple[Callable[..., Iterable[WorklistItem]], ...] = (
     reminder_items,
     next_action_items,
+    payment_items,
 )
 
 SORTS = {

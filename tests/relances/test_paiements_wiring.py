@@ -1,0 +1,78 @@
+"""The reminders obey the money side (SPEC §13): a disputed invoice leaves the amount a
+step speaks of, the payments' items are in « À faire », and the day's plan starts
+with the promises."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from paiements.models import DisputeReason, Instalment, Promise
+from paiements.services import dispute_open, promise_create
+from relances.planner import plan
+from relances.selectors import scenario_amounts, worklist
+from tests.paiements.helpers import receivable
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date(2026, 12, 1)
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 10, 0), tick=False):
+        yield
+
+
+@pytest.fixture
+def invoices(dossier):
+    return [
+        receivable(dossier, "F1", "100.00", due=TODAY - datetime.timedelta(days=50)),
+        receivable(dossier, "F2", "250.00", due=TODAY - datetime.timedelta(days=20)),
+    ]
+
+
+def test_a_disputed_invoice_leaves_the_scenario_amount(dossier, invoices, owner):
+    assert scenario_amounts([dossier.pk]) == {dossier.pk: Decimal("350.00")}
+    dispute_open(
+        dossier=dossier,
+        receivables=[invoices[0]],
+        reason=DisputeReason.objects.filter(active=True).first(),
+        follow_up_date=TODAY,
+        user=owner,
+    )
+    assert scenario_amounts([dossier.pk]) == {dossier.pk: Decimal("250.00")}
+
+
+def test_dispute_follow_up_is_in_the_worklist(owner_client, dossier, invoices, owner):
+    dispute_open(
+        dossier=dossier,
+        receivables=[invoices[1]],
+        reason=DisputeReason.objects.filter(active=True).first(),
+        follow_up_date=TODAY,
+        user=owner,
+    )
+    kinds = {item.kind for item in worklist(user=owner, today=TODAY)}
+    assert "dispute_follow_up" in kinds
+    html = owner_client.get(reverse("relances:worklist")).content.decode()
+    assert "Litige à suivre" in html and dossier.reference in html
+
+
+def test_the_plan_evaluates_promises_first(dossier, invoices, owner):
+    promise_create(
+        dossier=dossier,
+        plan=[(TODAY - datetime.timedelta(days=10), Decimal("350.00"))],
+        today=TODAY - datetime.timedelta(days=12),
+        user=owner,
+    )
+    promise = Promise.objects.get(dossier=dossier)
+    assert promise.instalments.get().state == Instalment.State.PENDING
+    plan(enqueue=False)
+    promise.refresh_from_db()
+    # Nothing paid, date plus grace gone: the promise is broken and the file runs again.
+    assert promise.status == Promise.Status.BROKEN
+    dossier.refresh_from_db()
+    assert dossier.status == dossier.Status.IN_PROGRESS
