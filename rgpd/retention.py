@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import Dossier, JournalEntry
+from paiements.models import Dispute, ExternalAction, Promise
 
 from .models import LegalHold
 
@@ -92,9 +93,28 @@ def _held_by_manual_hold(files: QuerySet[Dossier]) -> QuerySet[Dossier]:
     return files.filter(pk__in=open_holds)
 
 
+def _held_by_dispute(files: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    return files.filter(
+        pk__in=Dispute.objects.filter(status=Dispute.Status.OPEN).values("dossier_id")
+    )
+
+
+def _held_by_external_action(files: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    open_actions = ExternalAction.objects.filter(answered_at=None).values("dossier_id")
+    return files.filter(pk__in=open_actions)
+
+
+def _held_by_promise(files: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    running = Promise.objects.filter(status=Promise.Status.RUNNING).values("dossier_id")
+    return files.filter(pk__in=running)
+
+
 HOLD_CHECKS: list[HoldCheck] = [
     HoldCheck(_("action judiciaire ou externe en cours"), _held_by_status),
     HoldCheck(_("gel de conservation posé"), _held_by_manual_hold),
+    HoldCheck(_("litige ouvert"), _held_by_dispute),
+    HoldCheck(_("action externe sans réponse"), _held_by_external_action),
+    HoldCheck(_("promesse de paiement en cours"), _held_by_promise),
 ]
 
 

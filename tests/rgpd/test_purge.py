@@ -261,3 +261,26 @@ def test_a_new_hold_check_is_one_function(owner, monkeypatch, capsys):
         assert "Conservé  RG-D" in out and "gel (litige en cours)" in out
         assert purge.personal_data_purge().files == 1
     assert not is_purged(disputed)
+
+
+def test_an_open_dispute_holds_a_closed_file(owner):
+    from paiements.models import DisputeReason
+    from paiements.services import dispute_open
+    from rgpd.retention import hold_reasons
+
+    disputed = closed_file("RG-L", owner, close=False)
+    dispute_open(
+        dossier=disputed,
+        receivables=list(disputed.receivables.all()),
+        reason=DisputeReason.objects.filter(active=True).first(),
+        follow_up_date=T0.date(),
+        user=owner,
+    )
+    dossier_set_status(dossier=disputed, status=Dossier.Status.CLOSED, user=owner)
+    free = closed_file("RG-M", owner)
+    with time_machine.travel(AFTER_61_MONTHS, tick=False):
+        assert purge.personal_data_purge().files == 1
+        assert is_purged(free) and not is_purged(disputed)
+        assert hold_reasons(Dossier.objects.filter(pk=disputed.pk)) == {
+            disputed.pk: ["litige ouvert"]
+        }
