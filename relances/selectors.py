@@ -274,7 +274,11 @@ def payment_items(*, user, today: datetime.date) -> list[WorklistItem]:
     """Instalments, broken promises, dispute follow-ups and external-action deadlines
     (``paiements.selectors.worklist_items``)."""
     return [
-        WorklistItem(**item, kind_label=str(KIND_LABELS.get(item["kind"], "")))
+        # An external action speaks of no amount: it sorts as nothing due.
+        WorklistItem(
+            **{**item, "amount": item["amount"] or Decimal(0)},
+            kind_label=str(KIND_LABELS.get(item["kind"], "")),
+        )
         for item in payments_worklist_items(user=user, today=today)
     ]
 

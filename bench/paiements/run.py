@@ -31,6 +31,7 @@ ROOT = HERE.parent.parent
 sys.path[:0] = [str(ROOT / "bench" / "import"), str(ROOT)]
 
 import generate  # noqa: E402
+from run import database_env  # noqa: E402  (bench/import/run.py)
 
 MODES = ["virement", "cheque", "carte", "prelevement", "especes"]
 
@@ -202,22 +203,8 @@ def main() -> None:
     write_payments(args.data / "paiements.csv", args.dossiers, args.payments)
     results = []
     for kind in args.databases.split(","):
-        env = dict(os.environ)
-        env.pop("DATABASE_URL", None)
+        env = database_env(kind, args)  # a fresh database, as the import benchmark's
         env["DJANGO_DEBUG"] = "1"
-        if kind == "sqlite":
-            path = args.data / "bench.sqlite3"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            env["SQLITE_PATH"] = str(path)
-        else:
-            import psycopg
-
-            base, name = args.pg_url.rsplit("/", 1)
-            with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                conn.execute(f'CREATE DATABASE "{name}"')
-            env["DATABASE_URL"] = args.pg_url
         output = subprocess.run(
             [sys.executable, __file__, "--worker", "--data", str(args.data)],
             env=env,

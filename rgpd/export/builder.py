@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from contacts.models import Communication, Contact
 from dossiers.models import JournalEntry
 from dossiers.services import user_label
+from paiements.models import Payment, Promise
 from pieces.models import Piece
 
 from .. import retention, selectors
@@ -263,6 +264,60 @@ def communications_section(ctx: ExportContext) -> ExportSection:
     )
 
 
+def payments_section(ctx: ExportContext) -> ExportSection:
+    """Payments received on the person's files (SPEC §13), with what they settled."""
+    references = {d.pk: d.reference for d in ctx.scope.dossiers}
+    payments = (
+        Payment.objects.filter(dossier_id__in=list(references))
+        .prefetch_related("allocations__receivable")
+        .order_by("date", "id")
+    )
+    items = [
+        {
+            "dossier": references[p.dossier_id],
+            "date": _d(p.date),
+            "amount": str(p.amount),
+            "mode": p.get_mode_display(),
+            "reference": p.reference,
+            "allocated_to": [
+                {"invoice": a.receivable.number, "amount": str(a.amount)}
+                for a in p.allocations.all()
+            ],
+            "credit": str(p.unallocated),
+        }
+        for p in payments
+    ]
+    return ExportSection("payments", _("Paiements"), items)
+
+
+def promises_section(ctx: ExportContext) -> ExportSection:
+    """Promises to pay and their instalments on the person's files."""
+    references = {d.pk: d.reference for d in ctx.scope.dossiers}
+    promises = (
+        Promise.objects.filter(dossier_id__in=list(references))
+        .prefetch_related("instalments")
+        .order_by("start_date", "id")
+    )
+    items = [
+        {
+            "dossier": references[p.dossier_id],
+            "date": _d(p.start_date),
+            "status": p.get_status_display(),
+            "comment": ctx.scope.redact(p.comment),
+            "instalments": [
+                {
+                    "due_date": _d(i.due_date),
+                    "amount": str(i.amount),
+                    "state": i.get_state_display(),
+                }
+                for i in p.instalments.all()
+            ],
+        }
+        for p in promises
+    ]
+    return ExportSection("promises", _("Promesses de paiement"), items)
+
+
 Section = Callable[[ExportContext], ExportSection]
 
 SECTIONS: list[Section] = [
@@ -273,7 +328,8 @@ SECTIONS: list[Section] = [
     journal_section,
     notes_section,
     communications_section,
-    # payments_section, promises_section: from the payments app (SPEC §13).
+    payments_section,
+    promises_section,
 ]
 
 

@@ -149,6 +149,13 @@ AUDITED = [
     Audited("Supprimer une pièce (sans JS)", "/pieces/{piece}/supprimer/"),
     Audited("Prochaine action", "/dossiers/{dossier}/prochaine-action/"),
     Audited("Statut", "/dossiers/{dossier}/statut/"),
+    Audited("À faire", "/a-faire/"),
+    Audited("Suspendre le scénario", "/dossiers/{dossier}/relances/suspendre/"),
+    Audited("Changer de scénario", "/dossiers/{dossier}/relances/scenario/"),
+    Audited("Enregistrer un paiement", "/dossiers/{dossier}/paiement/"),
+    Audited("Promesse de paiement", "/dossiers/{dossier}/promesse/"),
+    Audited("Litige", "/dossiers/{dossier}/litige/"),
+    Audited("Action externe", "/dossiers/{dossier}/action-externe/"),
 ]
 
 
@@ -195,3 +202,13 @@ def test_no_wcag_violation_on_any_page_an_agent_uses(page, owner, colleague):
             failures.append(f"== {audited.name} ({audited.url})\n{describe(violations)}")
     assert not failures, "\n".join(failures)
     assert page.js_errors == []
+
+
+def test_no_wcag_violation_on_the_managers_dashboard(page, manager, owner, colleague):
+    _audit_file(owner, colleague)
+    page.set_viewport_size(AGENT_VIEWPORT)
+    sign_in(page, "claire")
+    page.goto("/tableau-de-bord/")
+    page.screenshot(path=str(SHOTS / "tableau-de-bord.png"), caret="initial")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)

@@ -29,9 +29,10 @@ def _frozen():
 
 @pytest.fixture
 def invoices(dossier):
+    days = datetime.timedelta
     return [
-        receivable(dossier, "F1", "100.00", due=TODAY - datetime.timedelta(days=50)),
-        receivable(dossier, "F2", "250.00", due=TODAY - datetime.timedelta(days=20)),
+        receivable(dossier, "F1", "100.00", due=TODAY - days(50)),
+        receivable(dossier, "F2", "250.00", due=TODAY - days(20)),
     ]
 
 
@@ -76,3 +77,19 @@ def test_the_plan_evaluates_promises_first(dossier, invoices, owner):
     assert promise.status == Promise.Status.BROKEN
     dossier.refresh_from_db()
     assert dossier.status == dossier.Status.IN_PROGRESS
+
+
+def test_an_external_action_deadline_sorts_with_the_others(owner_client, dossier, invoices, owner):
+    from paiements.services import external_action_open
+
+    external_action_open(
+        dossier=dossier,
+        recipient="comptabilite",
+        request="Vérifier le virement du 12/11",
+        deadline=TODAY,
+        user=owner,
+    )
+    for sort in ("date", "-date", "montant", "-montant"):
+        response = owner_client.get(reverse("relances:worklist"), {"tri": sort})
+        assert response.status_code == 200
+        assert "Action externe" in response.content.decode()

@@ -200,3 +200,32 @@ def test_an_address_shared_with_a_third_party_is_still_the_persons(person_file, 
     [postal] = [m for m in opened.document["sections"]["means"] if m["kind"] == "courrier"]
     assert "3 place du Marché" in postal["history"][0]["message"]
     assert "Octave" not in json.dumps(opened.document, ensure_ascii=False)
+
+
+def test_payments_and_promises_of_the_persons_files(person_file, manager, owner):
+    import datetime
+    from decimal import Decimal
+
+    from paiements.services import payment_record, promise_create
+
+    today = datetime.date.today()
+    dossier = person_file.person.dossier
+    payment_record(
+        dossier=dossier, date=today, amount=Decimal("50.00"), mode="virement", user=owner
+    )
+    promise_create(
+        dossier=dossier,
+        plan=[(today + datetime.timedelta(days=15), Decimal("150.00"))],
+        today=today,
+        user=owner,
+    )
+    document = open_export(
+        personal_data_export(contact=person_file.person, user=manager).content
+    ).document
+    [payment] = document["sections"]["payments"]
+    assert (payment["amount"], payment["allocated_to"]) == (
+        "50.00",
+        [{"invoice": "F-2026-001", "amount": "50.00"}],
+    )
+    [promise] = document["sections"]["promises"]
+    assert [i["amount"] for i in promise["instalments"]] == ["150.00"]
