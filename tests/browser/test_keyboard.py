@@ -161,13 +161,17 @@ def test_contact_block_journey_at_the_keyboard(page, owner, colleague):
 
     # A piece: the tab « Pièces », « Ajouter… », the file, « Ajouter la pièce ».
     # Tabs follow the ARIA pattern: one tab stop, the arrows move between the tabs.
-    tab_to(page, "Bloc-notes 1", back=True)
+    # From a fresh load of the file (F5): the note's focus restore, late on a busy
+    # machine, would otherwise race the next key presses.
+    page.reload(wait_until="load")
+    tab_to(page, "Bloc-notes 1")
     page.keyboard.press("ArrowRight")
     assert active(page)["name"] == "Pièces 0"
     expect(page.locator("#pane-pieces")).to_have_class(re.compile(r"\bshow\b"))  # faded in
     tab_to(page, "Ajouter…", limit=3)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/pieces/ajouter/"))
+    page.wait_for_load_state("load")  # keys pressed while the page loads are lost
     tab_to(page, "id_document", limit=40)
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Space")
