@@ -193,6 +193,7 @@ for _proxy in TRUSTED_PROXIES:
 AXES_CLIENT_IP_CALLABLE = "recouvrement.client_ip.client_ip"
 # A French page that says how long the lock lasts (templates/registration/locked_out.html).
 AXES_LOCKOUT_CALLABLE = "recouvrement.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "recouvrement.lockout.attempt_username"
 AXES_VERBOSE = False
 
 # Sessions end after an hour without activity, and with the browser.

@@ -44,6 +44,24 @@ def test_five_failures_lock_the_account_with_a_french_message(owner, settings):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("url", [reverse("login"), reverse("admin:login")])
+def test_a_name_longer_than_the_attempts_table_holds_is_refused_not_a_500(url, settings):
+    # PostgreSQL refused the failure record of a 300-character name (varchar 255).
+    long_name = "é" * 300
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(
+            url, {"username": long_name, "password": "x" * 2000}, REMOTE_ADDR="10.0.0.8"
+        )
+        assert response.status_code in (200, 429)
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username == long_name[:255]
+    assert attempt.failures_since_start == settings.AXES_FAILURE_LIMIT
+    # Locked like any other name.
+    assert response.status_code == 429
+
+
+@pytest.mark.django_db
 def test_four_failures_do_not_lock(owner, settings):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
