@@ -142,7 +142,9 @@ def _close(*, action: PlannedAction, state: str, from_states, user, message: str
                 "state": state,
             },
         )
-        run_advance(action=action, now=now)
+        if action.instalment_id is None:
+            # A reminder around an instalment never moves the scenario on.
+            run_advance(action=action, now=now)
 
 
 def action_ignore(*, action: PlannedAction, user) -> None:
