@@ -106,7 +106,8 @@ def run_resume(*, dossier: Dossier, user) -> ScenarioRun:
     """Resume now: the next step goes out at the first allowed moment from today."""
     dossier_lock(dossier_id=dossier.pk)
     run = active_run(dossier.pk)
-    if run is None or run.paused_until is None:
+    if run is None or not run.is_paused(timezone.localdate()):
+        # Past its date, a pause is over by itself: nothing to resume.
         raise ValidationError(_("Les relances de ce dossier ne sont pas suspendues."))
     run.paused_until, run.pause_reason = None, ""
     run.save(update_fields=["paused_until", "pause_reason"])
