@@ -34,7 +34,13 @@ from ..models import Communication, ContactPoint, Evidence, MessageTemplate
 from ..services import evidence_record
 from .letters import Letter, letter_pdf
 from .mail_backend import SendDeadlineExceeded
-from .placeholders import PlaceholderError, placeholder_values, placeholders_render
+from .placeholders import (
+    INSTALMENT_PLACEHOLDERS,
+    PLACEHOLDER_RE,
+    PlaceholderError,
+    placeholder_values,
+    placeholders_render,
+)
 from .sending import Outgoing, SendFailed, Transmitted, send_recorded
 from .sending import journal_data as communication_journal_data
 from .sms import sms_length, sms_normalize
@@ -99,6 +105,20 @@ def message_render(
     if template is not None:
         subject = subject or template.subject
         body = body or template.body
+    missing = [
+        name
+        for name in INSTALMENT_PLACEHOLDERS
+        if name in PLACEHOLDER_RE.findall(f"{subject}\n{body}") and name not in (extra_values or {})
+    ]
+    if missing:
+        # Only a reminder around an instalment knows which one it speaks of.
+        raise CommunicationError(
+            _(
+                "Ce modèle parle d'une échéance (%(names)s) : il ne sert qu'aux rappels "
+                "d'échéance d'un scénario de relance."
+            )
+            % {"names": ", ".join("{{ " + name + " }}" for name in missing)}
+        )
     values = placeholder_values(
         dossier=dossier, contact=point.contact if point else None, extra=extra_values
     )

@@ -335,6 +335,26 @@ def test_instalment_placeholders_are_safe_and_known():
         placeholders_check("{{ echeance.amount }}")
 
 
+def test_an_instalment_template_is_refused_outside_its_reminder(promised, owner):
+    from contacts.messaging.services import CommunicationError, email_build
+
+    point = promised.contact_points.get(kind="email")
+    with pytest.raises(CommunicationError, match="ne sert qu'aux rappels d'échéance"):
+        email_build(
+            dossier=promised, point=point, subject="", body="", template=template(), user=owner
+        )
+    built = email_build(
+        dossier=promised,
+        point=point,
+        subject="",
+        body="",
+        template=template(),
+        user=owner,
+        extra_values={"echeance_montant": "100,00 €", "echeance_date": "18/12/2026"},
+    )
+    assert "18/12/2026" in built.subject
+
+
 # --- The file and the dry run ----------------------------------------------------------
 
 
