@@ -161,7 +161,7 @@ def instalment_lines(
             dossier__status__in=INSTALMENT_STATUSES,
         ).select_related("instalment", "step__scenario", "step__template", "dossier")
     )
-    candidates = instalment_candidates(book=book, today=day)
+    candidates = instalment_candidates(book=book, today=day, with_files=True)
     known = set(
         PlannedAction.objects.filter(
             instalment_id__in={instalment.pk for instalment, _s, _r in candidates}

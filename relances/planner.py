@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from contacts.models import Communication
 from dossiers.models import Dossier, JournalEntry
-from paiements.selectors import instalments_remindable
+from paiements.selectors import remindable_q
 from paiements.services import promises_evaluate
 
 from .models import (
@@ -273,7 +273,7 @@ def plan_instalments(*, book: StepBook, now: datetime.datetime, report: PlanRepo
                 instalment__isnull=False,
                 state__in=[State.PLANNED, State.TO_CONFIRM, State.FAILED],
             )
-            .exclude(instalment__in=instalments_remindable(kind, today=today))
+            .exclude(remindable_q(kind, today=today, prefix="instalment__"))
             .update(state=State.CANCELLED, done_at=now)
         )
     candidates = instalment_candidates(book=book, today=today)

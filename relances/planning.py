@@ -199,12 +199,13 @@ def instalment_window(step: ScenarioStep, due_date: datetime.date) -> tuple[date
 
 
 def instalment_candidates(
-    *, book: StepBook, today: datetime.date, dossier_ids=None
+    *, book: StepBook, today: datetime.date, dossier_ids=None, with_files: bool = False
 ) -> list[tuple[Instalment, ScenarioStep, ScenarioRun]]:
     """The reminders around instalments that may be planned today, by the scenario
     each file follows: (instalment, step, run). Three queries (two of
     ``paiements.selectors.instalment_reminders``, the files' active runs); a file
-    that follows no scenario gets none."""
+    that follows no scenario gets none. ``with_files``: each instalment's promise comes
+    with its file (the dry run renders the messages; the planner needs only ids)."""
     steps = [step for group in book.instalment_steps.values() for step in group]
     before = [s.delay_days for s in steps if s.kind == ScenarioStep.Kind.BEFORE_INSTALMENT]
     after = [s.delay_days for s in steps if s.kind == ScenarioStep.Kind.AFTER_MISSED]
@@ -214,6 +215,7 @@ def instalment_candidates(
         days_after=min(after) if after else None,
         catch_up_days=(max(after) - min(after) + INSTALMENT_CATCH_UP_DAYS) if after else 0,
         dossier_ids=dossier_ids,
+        with_files=with_files,
     )
     concerned = {i.promise.dossier_id for group in found.values() for i in group}
     runs = (

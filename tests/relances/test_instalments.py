@@ -149,6 +149,24 @@ def test_broken_promise_no_more_reminders_follow_up_to_confirm(promised, owner, 
     assert reminders(promised).count() == 2
 
 
+def test_a_new_promise_cancels_the_follow_up_waiting_for_the_agent(promised, owner):
+    plan_daily(datetime.date(2026, 12, 15), datetime.date(2026, 12, 28))
+    follow_up = reminders(promised, step__kind=ScenarioStep.Kind.AFTER_MISSED).get()
+    assert follow_up.state == PlannedAction.State.TO_CONFIRM
+    with time_machine.travel(at(datetime.date(2026, 12, 29), 9), tick=False):
+        promise_create(
+            dossier=promised,
+            plan=[(datetime.date(2027, 1, 8), Decimal("300.00"))],
+            today=datetime.date(2026, 12, 29),
+            user=owner,
+        )
+    plan_daily(datetime.date(2026, 12, 29), datetime.date(2026, 12, 29))
+    follow_up.refresh_from_db()
+    assert follow_up.state == PlannedAction.State.CANCELLED
+    with time_machine.travel(at(datetime.date(2026, 12, 29), 11), tick=False):
+        assert not [i for i in worklist(user=owner) if i.extra.get("action") == follow_up.pk]
+
+
 def test_exactly_once_per_instalment_and_step(promised):
     day = datetime.date(2026, 12, 15)
     for hour in (9, 10, 10, 15, 19):
