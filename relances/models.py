@@ -109,6 +109,9 @@ class ScenarioStep(models.Model):
         max_length=20,
         choices=Kind,
         default=Kind.REGULAR,
+        # Rows written without it (the seed of relances/0002, replayed after a flush by
+        # the tests' reference data) are regular steps.
+        db_default=Kind.REGULAR,
         help_text=_(
             "Rappel avant échéance : N jours avant chaque échéance d'une promesse ou d'un "
             "échéancier en cours (0 : le jour même). Relance après échéance manquée : N jours "

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='scenariostep',
             name='kind',
-            field=models.CharField(choices=[('regular', 'étape du scénario'), ('before_instalment', 'rappel avant échéance'), ('after_missed', 'relance après échéance manquée')], default='regular', help_text="Rappel avant échéance : N jours avant chaque échéance d'une promesse ou d'un échéancier en cours (0 : le jour même). Relance après échéance manquée : N jours après une échéance non tenue (1 au moins). Ni l'un ni l'autre ne fait avancer le scénario.", max_length=20, verbose_name="type d'étape"),
+            field=models.CharField(choices=[('regular', 'étape du scénario'), ('before_instalment', 'rappel avant échéance'), ('after_missed', 'relance après échéance manquée')], db_default='regular', default='regular', help_text="Rappel avant échéance : N jours avant chaque échéance d'une promesse ou d'un échéancier en cours (0 : le jour même). Relance après échéance manquée : N jours après une échéance non tenue (1 au moins). Ni l'un ni l'autre ne fait avancer le scénario.", max_length=20, verbose_name="type d'étape"),
         ),
         migrations.AlterField(
             model_name='scenariostep',
