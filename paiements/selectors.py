@@ -216,22 +216,73 @@ def worklist_items(*, user, today: datetime.date) -> list[dict]:
     return items
 
 
+#: what the reminders call each kind of step around a promise (relances.ScenarioStep.Kind)
+BEFORE, AFTER = "before_instalment", "after_missed"
+
+
+def remindable_q(kind: str, *, today: datetime.date, prefix: str = "") -> Q:
+    """The instalments a reminder of ``kind`` may still speak of today, the one rule
+    for planning, sending and cancelling them (``prefix``: the path to the instalment
+    from another model, e.g. ``"instalment__"`` from a planned action):
+
+    - before an instalment: still pending, its promise running, not yet past due
+      (a reminder is never sent for an instalment already kept, nor once the promise
+      is broken, completed or replaced);
+    - after a missed one: missed, its promise broken, and no new promise running on
+      the file (a new promise settles the matter).
+    """
+    p = prefix
+    if kind == BEFORE:
+        return Q(
+            **{
+                f"{p}state": Instalment.State.PENDING,
+                f"{p}promise__status": Promise.Status.RUNNING,
+                f"{p}due_date__gte": today,
+            }
+        )
+    return Q(
+        **{f"{p}state": Instalment.State.MISSED, f"{p}promise__status": Promise.Status.BROKEN}
+    ) & ~Q(**{f"{p}promise__dossier__promises__status": Promise.Status.RUNNING})
+
+
+def instalments_remindable(kind: str, *, today: datetime.date) -> QuerySet:
+    """The instalments a reminder of ``kind`` may still speak of (``remindable_q``)."""
+    return Instalment.objects.filter(remindable_q(kind, today=today))
+
+
 def instalment_reminders(
-    *, today: datetime.date, days_before: int, days_after: int, dossier_ids=None
+    *,
+    today: datetime.date,
+    days_before: int | None,
+    days_after: int | None,
+    catch_up_days: int = 0,
+    dossier_ids=None,
+    with_files: bool = True,
 ) -> dict[str, list[Instalment]]:
-    """For the reminders' steps around a plan: the pending instalments of running
-    promises due exactly ``days_before`` days from today (« rappel avant échéance »),
-    and the instalments missed ``days_after`` days ago (« relance après échéance
-    manquée »). Two queries; each instalment comes with its promise and file."""
-    base = Instalment.objects.select_related("promise__dossier").order_by("due_date", "id")
-    if dossier_ids is not None:
-        base = base.filter(promise__dossier_id__in=list(dossier_ids))
-    upcoming = base.filter(
-        promise__status=Promise.Status.RUNNING,
-        state=Instalment.State.PENDING,
-        due_date=today + datetime.timedelta(days=days_before),
-    )
-    missed = base.filter(
-        state=Instalment.State.MISSED, due_date=today - datetime.timedelta(days=days_after)
-    )
-    return {"before": list(upcoming), "after": list(missed)}
+    """For the reminders' steps around a plan: the remindable instalments due from
+    today to ``days_before`` days ahead (« rappel avant échéance »), and the missed
+    ones due from ``days_after + catch_up_days`` to ``days_after`` days ago (« relance
+    après échéance manquée »; the catch-up lets a planner that missed a few days still
+    send it). ``None``: no such step. Two queries at most; each instalment comes with
+    its promise and, ``with_files``, its file."""
+    found: dict[str, list[Instalment]] = {"before": [], "after": []}
+    windows = {
+        "before": (BEFORE, days_before, lambda n: (today, today + datetime.timedelta(days=n))),
+        "after": (
+            AFTER,
+            days_after,
+            lambda n: (
+                today - datetime.timedelta(days=n + catch_up_days),
+                today - datetime.timedelta(days=n),
+            ),
+        ),
+    }
+    for key, (kind, days, window) in windows.items():
+        if days is None:
+            continue
+        queryset = instalments_remindable(kind, today=today).filter(due_date__range=window(days))
+        if dossier_ids is not None:
+            queryset = queryset.filter(promise__dossier_id__in=list(dossier_ids))
+        related = "promise__dossier" if with_files else "promise"
+        found[key] = list(queryset.select_related(related).order_by("due_date", "id"))
+    return found

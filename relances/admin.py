@@ -11,7 +11,7 @@ from .models import AutoSendSwitch, PlannedAction, Scenario, ScenarioRun, Scenar
 class ScenarioStepInline(admin.TabularInline):
     model = ScenarioStep
     extra = 0
-    fields = ["order", "label", "delay_days", "action", "template", "mode"]
+    fields = ["order", "kind", "label", "delay_days", "action", "template", "mode"]
     ordering = ["order"]
 
 
@@ -53,10 +53,19 @@ class ScenarioRunAdmin(ReadOnlyAdmin):
 
 @admin.register(PlannedAction)
 class PlannedActionAdmin(ReadOnlyAdmin):
-    list_display = ["dossier", "step", "state", "due_at", "attempts", "contact_search", "done_at"]
-    list_filter = ["state", "contact_search", "step__scenario"]
+    list_display = [
+        "dossier",
+        "step",
+        "instalment",
+        "state",
+        "due_at",
+        "attempts",
+        "contact_search",
+        "done_at",
+    ]
+    list_filter = ["state", "contact_search", "step__kind", "step__scenario"]
     search_fields = ["dossier__reference"]
-    list_select_related = ["dossier", "step__scenario"]
+    list_select_related = ["dossier", "step__scenario", "instalment"]
     show_full_result_count = False
     actions = ["ignore_selected"]
 

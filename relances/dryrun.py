@@ -15,8 +15,18 @@ from dossiers.models import Dossier
 
 from .calendar import start_of_day
 from .means import default_means_many, means_for
-from .models import PlannedAction, ScenarioRun
-from .planning import StepBook, next_action_for, recent_contacts, scenario_amounts, tolerance
+from .models import INSTALMENT_STATUSES, PlannedAction, ScenarioRun
+from .planning import (
+    StepBook,
+    instalment_candidates,
+    instalment_day,
+    next_action_for,
+    recent_contacts,
+    scenario_amounts,
+    step_due_at,
+    tolerance,
+)
+from .sending import action_values
 
 
 @dataclass(frozen=True)
@@ -32,7 +42,12 @@ class PreviewLine:
 
 def _first_line(action: PlannedAction, dossier: Dossier, point) -> str:
     try:
-        rendered = message_render(dossier=dossier, point=point, template=action.step.template)
+        rendered = message_render(
+            dossier=dossier,
+            point=point,
+            template=action.step.template,
+            extra_values=action_values(action),
+        )
     except CommunicationError as exc:
         return str(exc)
     lines = [line for line in (rendered.subject or rendered.body).splitlines() if line.strip()]
@@ -53,7 +68,7 @@ def preview_day(day: datetime.date) -> list[PreviewLine]:
             .order_by("pk")[: settings.RELANCES_BATCH_SIZE]
         )
         if not dossiers:
-            return lines
+            return lines + instalment_lines(day=day, now=now, end=end, book=book)
         last_pk = dossiers[-1].pk
         ids = [d.pk for d in dossiers]
         amounts = scenario_amounts(ids)
@@ -68,6 +83,7 @@ def preview_day(day: datetime.date) -> list[PreviewLine]:
             for a in PlannedAction.objects.filter(
                 dossier_id__in=ids,
                 state__in=[PlannedAction.State.PLANNED, PlannedAction.State.TO_CONFIRM],
+                instalment__isnull=True,
             )
         }
         contacts = recent_contacts(ids, now)
@@ -130,3 +146,62 @@ def preview_day(day: datetime.date) -> list[PreviewLine]:
                     due_at=max(action.due_at, now),
                 )
             )
+
+
+def instalment_lines(
+    *, day: datetime.date, now: datetime.datetime, end: datetime.datetime, book: StepBook
+) -> list[PreviewLine]:
+    """The reminders around instalments that would go that day: those planned and
+    still open, and those the planner would plan (files « en cours » or « paiement »)."""
+    actions = list(
+        PlannedAction.objects.filter(
+            instalment__isnull=False,
+            state__in=[PlannedAction.State.PLANNED, PlannedAction.State.TO_CONFIRM],
+            due_at__lt=end,
+            dossier__status__in=INSTALMENT_STATUSES,
+        ).select_related("instalment", "step__scenario", "step__template", "dossier")
+    )
+    candidates = instalment_candidates(book=book, today=day, with_files=True)
+    known = set(
+        PlannedAction.objects.filter(
+            instalment_id__in={instalment.pk for instalment, _s, _r in candidates}
+        ).values_list("instalment_id", "step_id")
+    )
+    for instalment, step, run in candidates:
+        if (instalment.pk, step.pk) in known:
+            continue
+        action = PlannedAction(
+            dossier=instalment.promise.dossier,
+            run=run,
+            step=step,
+            instalment=instalment,
+            due_at=step_due_at(step, day=instalment_day(step, instalment, day), now=now),
+        )
+        if action.due_at < end:
+            actions.append(action)
+    defaults = default_means_many({a.dossier_id for a in actions})
+    lines = []
+    for action in actions:
+        step, dossier = action.step, action.dossier
+        choice = means_for(dossier_id=dossier.pk, channel=step.action, defaults=defaults)
+        if choice.point is None:
+            means, text = (
+                _("impossible : %(reason)s → « Rechercher les coordonnées »")
+                % {"reason": choice.reason},
+                "",
+            )
+        else:
+            means, text = choice.point.display_value, _first_line(action, dossier, choice.point)
+        lines.append(
+            PreviewLine(
+                reference=dossier.reference,
+                step=_("%(label)s (échéance du %(echeance_date)s, %(echeance_montant)s)")
+                % {"label": step.label, **action_values(action)},
+                channel=step.get_action_display(),
+                mode=step.get_mode_display(),
+                means=means,
+                text=text,
+                due_at=max(action.due_at, now),
+            )
+        )
+    return lines

@@ -10,8 +10,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contacts.messaging.placeholders import INSTALMENT_PLACEHOLDERS, placeholders_used
 from contacts.models import MessageTemplate
 from dossiers.models import Dossier
+from paiements.models import Instalment
+
+#: the statuses a file enters its scenario in; its regular steps go « en cours » only
+ENROLLED_STATUSES = (Dossier.Status.IN_PROGRESS, Dossier.Status.PAYMENT)
+#: the statuses a reminder around an instalment goes in (a promise runs, or was broken)
+INSTALMENT_STATUSES = (Dossier.Status.IN_PROGRESS, Dossier.Status.PAYMENT)
 
 
 class Scenario(models.Model):
@@ -83,19 +90,43 @@ class ScenarioStep(models.Model):
         CONFIRM = "confirm", _("à confirmer")
         TASK = "task", _("tâche")
 
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("étape du scénario")
+        BEFORE_INSTALMENT = "before_instalment", _("rappel avant échéance")
+        AFTER_MISSED = "after_missed", _("relance après échéance manquée")
+
     SEND_ACTIONS = (Action.EMAIL, Action.SMS, Action.LETTER)
+    INSTALMENT_KINDS = (Kind.BEFORE_INSTALMENT, Kind.AFTER_MISSED)
 
     scenario = models.ForeignKey(
         Scenario, on_delete=models.CASCADE, related_name="steps", verbose_name=_("scénario")
     )
     order = models.PositiveSmallIntegerField(_("ordre"))
+    # The regular progression runs only the regular steps; the two others go with the
+    # instalments of a running promise, whatever the regular step the file is at.
+    kind = models.CharField(
+        _("type d'étape"),
+        max_length=20,
+        choices=Kind,
+        default=Kind.REGULAR,
+        # Rows written without it (the seed of relances/0002, replayed after a flush by
+        # the tests' reference data) are regular steps.
+        db_default=Kind.REGULAR,
+        help_text=_(
+            "Rappel avant échéance : N jours avant chaque échéance d'une promesse ou d'un "
+            "échéancier en cours (0 : le jour même). Relance après échéance manquée : N jours "
+            "après une échéance non tenue (1 au moins). Ni l'un ni l'autre ne fait avancer "
+            "le scénario."
+        ),
+    )
     label = models.CharField(_("libellé"), max_length=100)
     # Negative: before the due date (J−x), run only while nothing is overdue.
     delay_days = models.SmallIntegerField(
         _("délai (jours)"),
         help_text=_(
             "Première étape : depuis la plus ancienne échéance impayée ; suivantes : depuis "
-            "le jour où l'étape précédente a été faite. Négatif : avant l'échéance."
+            "le jour où l'étape précédente a été faite. Négatif : avant l'échéance. "
+            "Étapes d'échéancier : N jours avant ou après l'échéance de la promesse."
         ),
     )
     action = models.CharField(_("action"), max_length=10, choices=Action)
@@ -125,6 +156,19 @@ class ScenarioStep(models.Model):
                 | (Q(action__in=["call", "task"]) & Q(mode="task")),
                 name="step_action_matches_mode",
             ),
+            # The steps around a promise's instalments are sends, N days before (N ≥ 0)
+            # or after (N ≥ 1) the instalment.
+            models.CheckConstraint(
+                condition=Q(kind="regular")
+                | (
+                    Q(action__in=["email", "sms", "letter"])
+                    & (
+                        Q(kind="before_instalment", delay_days__gte=0)
+                        | Q(kind="after_missed", delay_days__gte=1)
+                    )
+                ),
+                name="step_instalment_kind_is_send",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -135,11 +179,19 @@ class ScenarioStep(models.Model):
         return self.action in self.SEND_ACTIONS
 
     @property
+    def is_instalment(self) -> bool:
+        return self.kind in self.INSTALMENT_KINDS
+
+    @property
     def before_due(self) -> bool:
-        return self.delay_days < 0
+        return self.kind == self.Kind.REGULAR and self.delay_days < 0
 
     @property
     def delay_label(self) -> str:
+        if self.kind == self.Kind.BEFORE_INSTALMENT:
+            return _("échéance − %(n)s j") % {"n": self.delay_days}
+        if self.kind == self.Kind.AFTER_MISSED:
+            return _("échéance manquée + %(n)s j") % {"n": self.delay_days}
         return f"J{self.delay_days:+d}" if self.delay_days else "J"
 
     def clean(self) -> None:
@@ -153,6 +205,28 @@ class ScenarioStep(models.Model):
                 errors["mode"] = _("Un envoi est automatique ou à confirmer.")
         elif self.mode != self.Mode.TASK:
             errors["mode"] = _("Une tâche d'appel ou autre tâche a le mode « tâche ».")
+        if self.is_instalment:
+            if not self.is_send:
+                errors["action"] = _(
+                    "Un rappel ou une relance d'échéance est un envoi (e-mail, SMS ou courrier)."
+                )
+            if self.delay_days is not None:
+                if self.kind == self.Kind.BEFORE_INSTALMENT and self.delay_days < 0:
+                    errors["delay_days"] = _(
+                        "Rappel avant échéance : un nombre de jours positif ou nul (0 : le jour "
+                        "de l'échéance)."
+                    )
+                if self.kind == self.Kind.AFTER_MISSED and self.delay_days < 1:
+                    errors["delay_days"] = _(
+                        "Relance après échéance manquée : au moins 1 jour après l'échéance."
+                    )
+        elif self.is_send and self.template_id is not None and "template" not in errors:
+            used = set(placeholders_used(self.template))
+            if used & set(INSTALMENT_PLACEHOLDERS):
+                errors["template"] = _(
+                    "Ce modèle parle d'une échéance (%(names)s) : réservé aux rappels et "
+                    "relances d'échéance."
+                ) % {"names": ", ".join("{{ " + n + " }}" for n in INSTALMENT_PLACEHOLDERS)}
         if errors:
             raise ValidationError(errors)
 
@@ -243,6 +317,16 @@ class PlannedAction(models.Model):
     step = models.ForeignKey(
         ScenarioStep, on_delete=models.PROTECT, related_name="+", verbose_name=_("étape")
     )
+    # Steps around a promise: the instalment this reminder speaks of (exactly once per
+    # instalment and step). Empty for the regular steps.
+    instalment = models.ForeignKey(
+        Instalment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("échéance"),
+    )
     state = models.CharField(_("état"), max_length=20, choices=State, default=State.PLANNED)
     due_at = models.DateTimeField(_("prévue le"))
     # No suitable default means: the step waits as a task « Rechercher les coordonnées ».
@@ -277,11 +361,24 @@ class PlannedAction(models.Model):
         ordering = ["due_at", "id"]
         constraints = [
             # The same step can never be done twice for the same file in one run.
-            models.UniqueConstraint(fields=["dossier", "run", "step"], name="action_unique_step"),
-            # One next action at a time per run (so per file: one active run).
+            models.UniqueConstraint(
+                fields=["dossier", "run", "step"],
+                condition=Q(instalment__isnull=True),
+                name="action_unique_step",
+            ),
+            # A reminder around an instalment: once per instalment and step, ever.
+            models.UniqueConstraint(
+                fields=["instalment", "step"],
+                condition=Q(instalment__isnull=False),
+                name="action_unique_instalment_step",
+            ),
+            # One next regular action at a time per run (so per file: one active run).
             models.UniqueConstraint(
                 fields=["run"],
-                condition=Q(state__in=["planifiee", "a_confirmer", "en_cours_envoi", "echec"]),
+                condition=Q(
+                    state__in=["planifiee", "a_confirmer", "en_cours_envoi", "echec"],
+                    instalment__isnull=True,
+                ),
                 name="action_one_open_per_run",
             ),
         ]

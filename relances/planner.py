@@ -23,14 +23,26 @@ from django.utils.translation import gettext as _
 
 from contacts.models import Communication
 from dossiers.models import Dossier, JournalEntry
+from paiements.selectors import remindable_q
 from paiements.services import promises_evaluate
 
-from .models import PlannedAction, PlannerLease, ScenarioRun, ScenarioStep, auto_send_enabled
+from .models import (
+    ENROLLED_STATUSES,
+    INSTALMENT_STATUSES,
+    PlannedAction,
+    PlannerLease,
+    ScenarioRun,
+    ScenarioStep,
+    auto_send_enabled,
+)
 from .planning import (
     StepBook,
+    instalment_candidates,
+    instalment_day,
     next_action_for,
     recent_contacts,
     scenario_amounts,
+    step_due_at,
     tolerance,
 )
 
@@ -50,6 +62,8 @@ class PlanReport:
     batches: int = 0
     enrolled: int = 0
     planned: int = 0
+    instalment_planned: int = 0
+    instalment_cancelled: int = 0
     stopped: int = 0
     finished: int = 0
     to_confirm: int = 0
@@ -110,6 +124,7 @@ def plan(*, now: datetime.datetime | None = None, enqueue: bool = True) -> PlanR
                 break
             last_pk = rows[-1]["pk"]
             plan_batch(rows=rows, book=book, now=now, report=report)
+        plan_instalments(book=book, now=now, report=report)
         release_due(now=now, report=report, enqueue=enqueue)
     finally:
         _lease_release(token, timezone.localdate(now))
@@ -145,7 +160,9 @@ def plan_batch(*, rows: list[dict], book: StepBook, now: datetime.datetime, repo
     )
     open_runs = set(
         PlannedAction.objects.filter(
-            run_id__in=[run.pk for run in runs.values()], state__in=PlannedAction.OPEN_STATES
+            run_id__in=[run.pk for run in runs.values()],
+            state__in=PlannedAction.OPEN_STATES,
+            instalment__isnull=True,
         ).values_list("run_id", flat=True)
     )
     contacts = recent_contacts(ids, now)
@@ -155,7 +172,9 @@ def plan_batch(*, rows: list[dict], book: StepBook, now: datetime.datetime, repo
         amount = amounts.get(row["pk"], 0)
         run = runs.get(row["pk"])
         if run is None:
-            if row["status"] != Dossier.Status.IN_PROGRESS or amount <= floor:
+            # A file whose promise runs enters its scenario too: the regular steps
+            # wait, the reminders around its instalments go.
+            if row["status"] not in ENROLLED_STATUSES or amount <= floor:
                 continue
             if row["pk"] in finished_before:
                 continue
@@ -231,11 +250,61 @@ def plan_batch(*, rows: list[dict], book: StepBook, now: datetime.datetime, repo
 def _due(now: datetime.datetime):
     today = timezone.localdate(now)
     return PlannedAction.objects.filter(
+        Q(instalment__isnull=True, dossier__status=Dossier.Status.IN_PROGRESS)
+        | Q(instalment__isnull=False, dossier__status__in=INSTALMENT_STATUSES),
         state=State.PLANNED,
         due_at__lte=now,
-        dossier__status=Dossier.Status.IN_PROGRESS,
         run__state=ScenarioRun.State.ACTIVE,
     ).exclude(run__paused_until__gt=today)
+
+
+@transaction.atomic
+def plan_instalments(*, book: StepBook, now: datetime.datetime, report: PlanReport) -> None:
+    """The reminders around the instalments of promises: first the open ones that no
+    longer apply (the instalment was paid, the promise ended or was replaced) are
+    cancelled, then each (instalment, step) due today is materialised once — the
+    unique constraint on (instalment, step) makes a second one impossible. A fixed
+    number of queries, whatever the number of promises."""
+    today = timezone.localdate(now)
+    for kind in ScenarioStep.INSTALMENT_KINDS:
+        report.instalment_cancelled += (
+            PlannedAction.objects.filter(
+                step__kind=kind,
+                instalment__isnull=False,
+                state__in=[State.PLANNED, State.TO_CONFIRM, State.FAILED],
+            )
+            .exclude(remindable_q(kind, today=today, prefix="instalment__"))
+            .update(state=State.CANCELLED, done_at=now)
+        )
+    candidates = instalment_candidates(book=book, today=today)
+    if not candidates:
+        return
+    done = set(
+        PlannedAction.objects.filter(
+            instalment_id__in={instalment.pk for instalment, _s, _r in candidates}
+        ).values_list("instalment_id", "step_id")
+    )
+    fresh = [(i, s, r) for i, s, r in candidates if (i.pk, s.pk) not in done]
+    contacts = recent_contacts({run.dossier_id for _i, _s, run in fresh}, now)
+    actions = [
+        PlannedAction(
+            dossier_id=run.dossier_id,
+            run=run,
+            step=step,
+            instalment=instalment,
+            due_at=step_due_at(
+                step,
+                day=instalment_day(step, instalment, today),
+                now=now,
+                contacts=contacts.get(run.dossier_id, ()),
+            ),
+            created_at=now,
+        )
+        for instalment, step, run in fresh
+    ]
+    # Conflicts: another planner materialised the same reminder meanwhile.
+    PlannedAction.objects.bulk_create(actions, ignore_conflicts=True)
+    report.instalment_planned += len(actions)
 
 
 def release_due(*, now: datetime.datetime, report: PlanReport, enqueue: bool = True) -> None:

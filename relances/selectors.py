@@ -19,11 +19,13 @@ from contacts.messaging.placeholders import (
     placeholders_render,
 )
 from dossiers.models import Dossier, Receivable
+from paiements.selectors import BEFORE, instalments_remindable
 from paiements.selectors import worklist_items as payments_worklist_items
 
 from .means import default_means_many, means_for
-from .models import PlannedAction, ScenarioRun
+from .models import PlannedAction, ScenarioRun, ScenarioStep
 from .planning import scenario_amounts
+from .sending import action_values
 
 State = PlannedAction.State
 # Re-exported: the one place that says what amount a step speaks of.
@@ -40,6 +42,19 @@ class PanelNextStep:
     state_label: str
 
 
+@dataclass(frozen=True)
+class PanelInstalmentReminder:
+    """The next reminder around an instalment: planned (``due_at``) or foreseen (the
+    day the scenario's « rappel avant échéance » will go, ``day``)."""
+
+    label: str
+    instalment_date: datetime.date
+    instalment_amount: Decimal
+    due_at: datetime.datetime | None = None
+    day: datetime.date | None = None
+    state_label: str = ""
+
+
 def scenario_panel(request, dossier: Dossier) -> dict:
     """The client file's reminder panel (a panel of ``fiche.views.PANELS``)."""
     return dossier_panel(dossier)
@@ -47,10 +62,23 @@ def scenario_panel(request, dossier: Dossier) -> dict:
 
 def dossier_panel(dossier: Dossier) -> dict:
     """Context of templates/relances/_dossier_panel.html: the scenario, the last step
-    done, the next one with its date. One query."""
+    done, the next one with its date, the next reminder around an instalment. One
+    query (subqueries)."""
+    today = timezone.localdate()
     open_action = PlannedAction.objects.filter(
-        run=OuterRef("pk"), state__in=PlannedAction.OPEN_STATES
+        run=OuterRef("pk"), state__in=PlannedAction.OPEN_STATES, instalment__isnull=True
     ).order_by("pk")
+    open_reminder = PlannedAction.objects.filter(
+        run=OuterRef("pk"), state__in=PlannedAction.OPEN_STATES, instalment__isnull=False
+    ).order_by("due_at", "pk")
+    next_instalment = (
+        instalments_remindable(BEFORE, today=today)
+        .filter(promise__dossier_id=OuterRef("dossier_id"))
+        .order_by("due_date", "id")
+    )
+    before_step = ScenarioStep.objects.filter(
+        scenario_id=OuterRef("scenario_id"), kind=ScenarioStep.Kind.BEFORE_INSTALMENT
+    ).order_by("-delay_days", "order")
     run = (
         ScenarioRun.objects.select_related("scenario", "last_step")
         .filter(dossier=dossier)
@@ -58,11 +86,19 @@ def dossier_panel(dossier: Dossier) -> dict:
             next_label=Subquery(open_action.values("step__label")[:1]),
             next_due_at=Subquery(open_action.values("due_at")[:1]),
             next_state=Subquery(open_action.values("state")[:1]),
+            reminder_label=Subquery(open_reminder.values("step__label")[:1]),
+            reminder_due_at=Subquery(open_reminder.values("due_at")[:1]),
+            reminder_state=Subquery(open_reminder.values("state")[:1]),
+            reminder_date=Subquery(open_reminder.values("instalment__due_date")[:1]),
+            reminder_amount=Subquery(open_reminder.values("instalment__amount")[:1]),
+            instalment_date=Subquery(next_instalment.values("due_date")[:1]),
+            instalment_amount=Subquery(next_instalment.values("amount")[:1]),
+            before_label=Subquery(before_step.values("label")[:1]),
+            before_days=Subquery(before_step.values("delay_days")[:1]),
         )
         .order_by("-started_on", "-id")
         .first()
     )
-    today = timezone.localdate()
     active = run is not None and run.state == ScenarioRun.State.ACTIVE
     next_step = None
     if active and run.next_label:
@@ -75,9 +111,37 @@ def dossier_panel(dossier: Dossier) -> dict:
         "relance_run": run,
         "relance_active": active,
         "relance_paused": run is not None and run.is_paused(today),
+        # The pause date has come: the run went on by itself (no « Reprendre »).
+        "relance_resumed_on": run.paused_until
+        if run is not None and run.paused_until and not run.is_paused(today)
+        else None,
         "relance_held": dossier.status != Dossier.Status.IN_PROGRESS,
         "relance_next": next_step,
+        "relance_instalment": _panel_reminder(run, today) if active else None,
     }
+
+
+def _panel_reminder(run: ScenarioRun, today: datetime.date) -> PanelInstalmentReminder | None:
+    if run.reminder_label:
+        return PanelInstalmentReminder(
+            label=run.reminder_label,
+            instalment_date=run.reminder_date,
+            instalment_amount=run.reminder_amount,
+            due_at=run.reminder_due_at,
+            state_label=str(State(run.reminder_state).label),
+        )
+    if run.instalment_date is None or run.before_label is None:
+        return None
+    day = run.instalment_date - datetime.timedelta(days=run.before_days)
+    if day < today:
+        # Its window has passed without a reminder (already sent, or none in time).
+        return None
+    return PanelInstalmentReminder(
+        label=run.before_label,
+        instalment_date=run.instalment_date,
+        instalment_amount=run.instalment_amount,
+        day=day,
+    )
 
 
 # --- The worklist « À faire » --------------------------------------------------------
@@ -152,7 +216,10 @@ def _preview(action: PlannedAction, defaults, overdue: int) -> tuple[str, str]:
         return "", choice.reason
     template = action.step.template
     values = placeholder_values(
-        dossier=action.dossier, contact=choice.point.contact, overdue_count=overdue
+        dossier=action.dossier,
+        contact=choice.point.contact,
+        overdue_count=overdue,
+        extra=action_values(action),
     )
     try:
         subject = placeholders_render(template.subject, values)
@@ -195,6 +262,16 @@ def _action_buttons(action: PlannedAction, kind: str) -> tuple[WorklistAction, .
     return (done, ignore)
 
 
+def _action_label(action: PlannedAction) -> str:
+    label = f"{action.step.label} ({action.step.scenario.name})"
+    if action.instalment_id is None:
+        return label
+    return _("%(label)s — échéance de %(echeance_montant)s du %(echeance_date)s") % {
+        "label": label,
+        **action_values(action),
+    }
+
+
 def reminder_items(*, user, today: datetime.date) -> list[WorklistItem]:
     """relances' own items: tasks, sends to confirm, contact searches, failed sends."""
     actions = list(
@@ -203,7 +280,7 @@ def reminder_items(*, user, today: datetime.date) -> list[WorklistItem]:
             state__in=[State.TO_CONFIRM, State.FAILED],
             due_at__lte=_end_of(today),
         )
-        .select_related("dossier__assigned_to", "step__scenario", "step__template")
+        .select_related("dossier__assigned_to", "step__scenario", "step__template", "instalment")
         .order_by("due_at", "pk")
     )
     if not actions:
@@ -224,7 +301,7 @@ def reminder_items(*, user, today: datetime.date) -> list[WorklistItem]:
             WorklistItem(
                 kind=kind,
                 kind_label=KIND_LABELS[kind],
-                label=f"{action.step.label} ({action.step.scenario.name})",
+                label=_action_label(action),
                 dossier=action.dossier,
                 due_date=timezone.localdate(action.due_at),
                 amount=amounts.get(action.dossier_id, Decimal("0")),

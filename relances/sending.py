@@ -18,15 +18,18 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from contacts.messaging.placeholders import instalment_values
 from contacts.messaging.services import CommunicationError, email_send, letter_send, sms_send
 from contacts.models import Communication
 from dossiers.models import Dossier
 from dossiers.services import journal_record, user_label
+from paiements.selectors import instalments_remindable
 
 from .means import means_for
-from .models import PlannedAction, ScenarioRun, auto_send_enabled
+from .models import INSTALMENT_STATUSES, PlannedAction, ScenarioRun, auto_send_enabled
 from .planning import (
     StepBook,
     next_action_for,
@@ -79,7 +82,7 @@ def _release(action: PlannedAction, **values) -> None:
 
 def _journal_data(action: PlannedAction) -> dict:
     step = action.step
-    return {
+    data = {
         "scenario": step.scenario_id,
         "scenario_name": step.scenario.name,
         "step": step.pk,
@@ -87,9 +90,28 @@ def _journal_data(action: PlannedAction) -> dict:
         "step_label": step.label,
         "planned_action": action.pk,
     }
+    if action.instalment_id is not None:
+        data.update(
+            step_kind=step.kind,
+            instalment=action.instalment_id,
+            promise=action.instalment.promise_id,
+            instalment_due_date=action.instalment.due_date.isoformat(),
+            instalment_amount=str(action.instalment.amount),
+        )
+    return data
 
 
 def _journal_note(action: PlannedAction) -> str:
+    if action.instalment_id is not None:
+        return _(
+            "%(kind)s du scénario « %(scenario)s » (« %(label)s ») : échéance de "
+            "%(echeance_montant)s du %(echeance_date)s."
+        ) % {
+            "kind": capfirst(action.step.get_kind_display()),
+            "scenario": action.step.scenario.name,
+            "label": action.step.label,
+            **action_values(action),
+        }
     return _("Relance du scénario « %(scenario)s », étape %(order)s « %(label)s ».") % {
         "scenario": action.step.scenario.name,
         "order": action.step.order,
@@ -97,9 +119,26 @@ def _journal_note(action: PlannedAction) -> str:
     }
 
 
+def action_values(action: PlannedAction) -> dict[str, str]:
+    """The placeholders a reminder around an instalment fills (its amount and date)."""
+    if action.instalment_id is None:
+        return {}
+    return instalment_values(amount=action.instalment.amount, due_date=action.instalment.due_date)
+
+
+def instalment_still_due(action: PlannedAction, today: datetime.date) -> bool:
+    """A reminder around an instalment still speaks of something true today (one
+    query; the rule is paiements.selectors.instalments_remindable)."""
+    return (
+        instalments_remindable(action.step.kind, today=today)
+        .filter(pk=action.instalment_id)
+        .exists()
+    )
+
+
 def _load(action_id: int, token: str) -> PlannedAction:
     return PlannedAction.objects.select_related(
-        "step__scenario", "step__template", "run", "dossier__assigned_to"
+        "step__scenario", "step__template", "run", "dossier__assigned_to", "instalment"
     ).get(pk=action_id, claim_token=token)
 
 
@@ -148,6 +187,17 @@ def action_send(
     if scenario_amounts([action.dossier_id]).get(action.dossier_id, 0) <= tolerance():
         _update_claimed(action, state=State.CANCELLED, done_at=now, claim_token="")
         return action
+    if action.instalment_id is not None and not instalment_still_due(
+        action, timezone.localdate(now)
+    ):
+        # Paid meanwhile, the promise ended or was replaced, or the due day is past.
+        _update_claimed(action, state=State.CANCELLED, done_at=now, claim_token="")
+        action.refresh_from_db()
+        if not automatic:
+            raise ActionUnavailable(
+                _("Cette échéance n'est plus à rappeler (réglée, promesse terminée ou passée).")
+            )
+        return action
     choice = means_for(dossier_id=action.dossier_id, channel=action.step.action)
     if choice.point is None:
         return _to_contact_search(action, reason=choice.reason, user=user)
@@ -167,7 +217,8 @@ def action_send(
 
 def _hold_reason(action: PlannedAction, now: datetime.datetime) -> str:
     # Read with the claimed action (_load), after the claim: current values.
-    if action.dossier.status != Dossier.Status.IN_PROGRESS:
+    allowed = INSTALMENT_STATUSES if action.instalment_id else (Dossier.Status.IN_PROGRESS,)
+    if action.dossier.status not in allowed:
         return "status"
     run = action.run
     if run.state != ScenarioRun.State.ACTIVE:
@@ -179,7 +230,11 @@ def _hold_reason(action: PlannedAction, now: datetime.datetime) -> str:
 
 def _send(action: PlannedAction, point, user) -> Communication:
     step, dossier = action.step, action.dossier
-    extra = {"journal_data": _journal_data(action), "journal_note": _journal_note(action)}
+    extra = {
+        "journal_data": _journal_data(action),
+        "journal_note": _journal_note(action),
+        "extra_values": action_values(action),
+    }
     if step.action == "email":
         return email_send(
             dossier=dossier,
@@ -245,14 +300,17 @@ def _failed(action: PlannedAction, *, error: str, automatic: bool, now: datetime
 
 def _done(action: PlannedAction, *, communication, user, now: datetime.datetime) -> None:
     with transaction.atomic():
-        if _update_claimed(
-            action,
-            state=State.SENT,
-            communication=communication,
-            done_at=now,
-            done_by=user,
-            claim_token="",
-            error="",
+        if (
+            _update_claimed(
+                action,
+                state=State.SENT,
+                communication=communication,
+                done_at=now,
+                done_by=user,
+                claim_token="",
+                error="",
+            )
+            and action.instalment_id is None
         ):
             run_advance(action=action, now=now)
 
@@ -294,12 +352,15 @@ def action_mark_interrupted(
     """A send whose worker died: sent if its communication says so, failed otherwise."""
     with transaction.atomic():
         if communication is not None:
-            if _update_claimed(
-                action,
-                state=State.SENT,
-                communication=communication,
-                done_at=communication.created_at,
-                claim_token="",
+            if (
+                _update_claimed(
+                    action,
+                    state=State.SENT,
+                    communication=communication,
+                    done_at=communication.created_at,
+                    claim_token="",
+                )
+                and action.instalment_id is None
             ):
                 run_advance(action=action, now=now)
             return

@@ -106,7 +106,8 @@ def run_resume(*, dossier: Dossier, user) -> ScenarioRun:
     """Resume now: the next step goes out at the first allowed moment from today."""
     dossier_lock(dossier_id=dossier.pk)
     run = active_run(dossier.pk)
-    if run is None or run.paused_until is None:
+    if run is None or not run.is_paused(timezone.localdate()):
+        # Past its date, a pause is over by itself: nothing to resume.
         raise ValidationError(_("Les relances de ce dossier ne sont pas suspendues."))
     run.paused_until, run.pause_reason = None, ""
     run.save(update_fields=["paused_until", "pause_reason"])
@@ -142,7 +143,9 @@ def _close(*, action: PlannedAction, state: str, from_states, user, message: str
                 "state": state,
             },
         )
-        run_advance(action=action, now=now)
+        if action.instalment_id is None:
+            # A reminder around an instalment never moves the scenario on.
+            run_advance(action=action, now=now)
 
 
 def action_ignore(*, action: PlannedAction, user) -> None:

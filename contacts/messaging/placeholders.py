@@ -38,7 +38,17 @@ PLACEHOLDERS: dict[str, str] = {
     "factures": gettext_lazy("factures dues : numéro, date, échéance et reste dû"),
     "premier_courrier_reference": gettext_lazy("référence du premier courrier au débiteur"),
     "premier_courrier_date": gettext_lazy("date du premier courrier au débiteur"),
+    # Rappel avant échéance / relance après échéance manquée (the instalment reminded).
+    "echeance_montant": gettext_lazy(
+        "montant de l'échéance rappelée, ex. 150,00 € (rappels d'échéance seulement)"
+    ),
+    "echeance_date": gettext_lazy(
+        "date de l'échéance rappelée, ex. 15/12/2026 (rappels d'échéance seulement)"
+    ),
 }
+
+#: Filled only for a reminder around an instalment of a promise (``relances``).
+INSTALMENT_PLACEHOLDERS = ("echeance_montant", "echeance_date")
 
 # A well-formed placeholder: {{ name }} with a lower-case identifier, nothing else.
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
@@ -78,6 +88,19 @@ def placeholders_check(text: str) -> list[str]:
     return used
 
 
+def placeholders_used(template) -> list[str]:
+    """The placeholders a message template's subject and body use (checked)."""
+    return placeholders_check(f"{template.subject or ''}\n{template.body or ''}")
+
+
+def instalment_values(*, amount, due_date) -> dict[str, str]:
+    """The values of ``INSTALMENT_PLACEHOLDERS`` for one instalment."""
+    return {
+        "echeance_montant": format_euros(amount),
+        "echeance_date": formats.date_format(due_date, "d/m/Y"),
+    }
+
+
 def placeholders_render(text: str, values: Mapping[str, str]) -> str:
     """Replace the known placeholders by plain strings; refuse anything else."""
     placeholders_check(text)
@@ -85,7 +108,11 @@ def placeholders_render(text: str, values: Mapping[str, str]) -> str:
 
 
 def placeholder_values(
-    *, dossier, contact=None, overdue_count: int | None = None
+    *,
+    dossier,
+    contact=None,
+    overdue_count: int | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> Mapping[str, str]:
     """Plain strings for every placeholder: the only data a template can reach."""
     collaborator = dossier.assigned_to
@@ -106,7 +133,10 @@ def placeholder_values(
         else "",
         "collaborateur_email": collaborator.email if collaborator else "",
         "date": formats.date_format(timezone.localdate(), "d/m/Y"),
+        **dict.fromkeys(INSTALMENT_PLACEHOLDERS, ""),
     }
+    if extra:
+        values.update({name: extra[name] for name in INSTALMENT_PLACEHOLDERS if name in extra})
     # The legal values cost two queries: computed only if a template asks for one.
     return ChainMap(values, legal_values(dossier=dossier))
 

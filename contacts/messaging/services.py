@@ -13,6 +13,7 @@ written or sent. ``user=None`` is an automatic send, journaled as « système »
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 
@@ -33,7 +34,13 @@ from ..models import Communication, ContactPoint, Evidence, MessageTemplate
 from ..services import evidence_record
 from .letters import Letter, letter_pdf
 from .mail_backend import SendDeadlineExceeded
-from .placeholders import PlaceholderError, placeholder_values, placeholders_render
+from .placeholders import (
+    INSTALMENT_PLACEHOLDERS,
+    PLACEHOLDER_RE,
+    PlaceholderError,
+    placeholder_values,
+    placeholders_render,
+)
 from .sending import Outgoing, SendFailed, Transmitted, send_recorded
 from .sending import journal_data as communication_journal_data
 from .sms import sms_length, sms_normalize
@@ -91,12 +98,30 @@ def message_render(
     subject: str = "",
     body: str = "",
     template: MessageTemplate | None = None,
+    extra_values: Mapping[str, str] | None = None,
 ) -> RenderedMessage:
-    """The subject and body with their placeholders replaced (template text if none given)."""
+    """The subject and body with their placeholders replaced (template text if none given).
+    ``extra_values``: the caller's own placeholders (an automatic reminder's instalment)."""
     if template is not None:
         subject = subject or template.subject
         body = body or template.body
-    values = placeholder_values(dossier=dossier, contact=point.contact if point else None)
+    missing = [
+        name
+        for name in INSTALMENT_PLACEHOLDERS
+        if name in PLACEHOLDER_RE.findall(f"{subject}\n{body}") and name not in (extra_values or {})
+    ]
+    if missing:
+        # Only a reminder around an instalment knows which one it speaks of.
+        raise CommunicationError(
+            _(
+                "Ce modèle parle d'une échéance (%(names)s) : il ne sert qu'aux rappels "
+                "d'échéance d'un scénario de relance."
+            )
+            % {"names": ", ".join("{{ " + name + " }}" for name in missing)}
+        )
+    values = placeholder_values(
+        dossier=dossier, contact=point.contact if point else None, extra=extra_values
+    )
     try:
         return RenderedMessage(
             subject=placeholders_render(subject, values),
@@ -182,13 +207,20 @@ def _sender_place(lines: list[str]) -> str:
 
 
 def letter_build(
-    *, dossier: Dossier, point: ContactPoint, template: MessageTemplate, user
+    *,
+    dossier: Dossier,
+    point: ContactPoint,
+    template: MessageTemplate,
+    user,
+    extra_values: Mapping[str, str] | None = None,
 ) -> Letter:
     """The letter as it will be printed (for the preview and the PDF)."""
     _check_point(dossier=dossier, point=point, kind=ContactPoint.Kind.POSTAL)
     if template.channel != MessageTemplate.Channel.LETTER or not template.active:
         raise CommunicationError(_("Choisissez un modèle de courrier actif."))
-    rendered = message_render(dossier=dossier, point=point, template=template)
+    rendered = message_render(
+        dossier=dossier, point=point, template=template, extra_values=extra_values
+    )
     sender = list(settings.LETTER_SENDER_LINES)
     signer = dossier.assigned_to or user
     return Letter(
@@ -211,6 +243,7 @@ def letter_send(
     user,
     journal_data: dict | None = None,
     journal_note: str = "",
+    extra_values: Mapping[str, str] | None = None,
 ) -> Communication:
     """Generate the PDF addressed to the postal means and keep it as a piece.
 
@@ -218,7 +251,9 @@ def letter_send(
     ``journal_note`` add the caller's context (scenario, step) to the journal entry."""
     from pieces.services import PieceStorageError, piece_store_generated
 
-    letter = letter_build(dossier=dossier, point=point, template=template, user=user)
+    letter = letter_build(
+        dossier=dossier, point=point, template=template, user=user, extra_values=extra_values
+    )
     content = letter_pdf(letter)
     name = f"courrier-{slugify(template.name)}-{dossier.reference}-{letter.date:%Y%m%d}.pdf"
     try:
@@ -272,12 +307,19 @@ def letter_send(
 
 
 def sms_prepare(
-    *, dossier: Dossier, point: ContactPoint, text: str, template: MessageTemplate | None = None
+    *,
+    dossier: Dossier,
+    point: ContactPoint,
+    text: str,
+    template: MessageTemplate | None = None,
+    extra_values: Mapping[str, str] | None = None,
 ) -> str:
     """The exact text that will be sent, or CommunicationError."""
     _check_point(dossier=dossier, point=point, kind=ContactPoint.Kind.PHONE, mobile=True)
     body = sms_normalize(
-        message_render(dossier=dossier, point=point, body=text, template=template).body
+        message_render(
+            dossier=dossier, point=point, body=text, template=template, extra_values=extra_values
+        ).body
     )
     if not body.strip():
         raise CommunicationError(_("Le SMS est vide : écrivez un texte ou choisissez un modèle."))
@@ -297,9 +339,12 @@ def sms_send(
     user,
     journal_data: dict | None = None,
     journal_note: str = "",
+    extra_values: Mapping[str, str] | None = None,
 ) -> Communication:
     """Send an SMS (``user=None``: an automatic send, by « système »)."""
-    body = sms_prepare(dossier=dossier, point=point, text=text, template=template)
+    body = sms_prepare(
+        dossier=dossier, point=point, text=text, template=template, extra_values=extra_values
+    )
     length = sms_length(body)
     values = {"value": point.display_value, "contact": point.contact.full_name}
 
@@ -346,10 +391,16 @@ def email_build(
     body: str,
     template: MessageTemplate | None = None,
     user,
+    extra_values: Mapping[str, str] | None = None,
 ) -> EmailMessage:
     _check_point(dossier=dossier, point=point, kind=ContactPoint.Kind.EMAIL)
     rendered = message_render(
-        dossier=dossier, point=point, subject=subject, body=body, template=template
+        dossier=dossier,
+        point=point,
+        subject=subject,
+        body=body,
+        template=template,
+        extra_values=extra_values,
     )
     if not rendered.subject.strip() or not rendered.body.strip():
         raise CommunicationError(
@@ -382,13 +433,20 @@ def email_send(
     user,
     journal_data: dict | None = None,
     journal_note: str = "",
+    extra_values: Mapping[str, str] | None = None,
 ) -> Communication:
     """Send an e-mail and keep its .eml as a piece (``user=None``: an automatic send,
     by « système », without Reply-To)."""
     from pieces.services import piece_store_generated
 
     message = email_build(
-        dossier=dossier, point=point, subject=subject, body=body, template=template, user=user
+        dossier=dossier,
+        point=point,
+        subject=subject,
+        body=body,
+        template=template,
+        user=user,
+        extra_values=extra_values,
     )
     values = {"value": point.email, "contact": point.contact.full_name, "subject": message.subject}
 

@@ -167,6 +167,24 @@ def test_pause_and_resume_from_the_file(owner_client, owner, frozen):
     assert JournalEntry.objects.filter(dossier=dossier, message="Relances reprises.").exists()
 
 
+def test_pause_past_its_date_says_the_run_resumed_without_a_button(owner_client, owner, frozen):
+    dossier, action = confirm_ready(owner)
+    owner_client.post(
+        reverse("relances:pause", args=[dossier.pk]), {"until": "2026-03-05", "reason": "Appel"}
+    )
+    url = reverse("dossiers:detail", args=[dossier.pk])
+    with time_machine.travel(at(datetime.date(2026, 3, 5)), tick=False):
+        owner_client.force_login(owner)
+        page = owner_client.get(url).content.decode()
+        assert "Suspendu jusqu" not in page
+        assert "Suspension terminée le 05/03/2026 : les relances ont repris d'elles-mêmes." in page
+        assert "Reprendre" not in page and "Suspendre" in page
+        # A resume posted from a stale page changes nothing and says why.
+        response = owner_client.post(reverse("relances:resume", args=[dossier.pk]), follow=True)
+        assert "ne sont pas suspendues" in response.content.decode()
+    assert not JournalEntry.objects.filter(dossier=dossier, message="Relances reprises.").exists()
+
+
 def test_change_scenario_cancels_pending_and_plans_from_today(owner_client, owner, frozen):
     dossier, action = confirm_ready(owner)
     other = Scenario.objects.create(name="Grands comptes")

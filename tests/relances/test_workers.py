@@ -8,6 +8,7 @@ import datetime
 import os
 import signal
 import subprocess
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -89,6 +90,57 @@ def test_three_workers_and_two_planners_send_each_action_once(owner, tmp_path):
         sent = PlannedAction.objects.filter(dossier=dossier, state="envoyee")
         assert [a.step.order for a in sent] == [1]
         assert PlannedAction.objects.filter(dossier=dossier, state="planifiee").count() == 1
+
+
+def test_instalment_reminders_once_with_three_workers_and_two_planners(owner, tmp_path):
+    """Files « paiement » whose instalment is due in two days: the reminder goes, once
+    per file, while their regular steps wait."""
+    from paiements.services import promise_create
+
+    today = timezone.localdate()
+    long_ago = today - datetime.timedelta(days=40)
+    dossiers = [due_dossier(owner, due=long_ago, reference=f"ECH-{n:03d}") for n in range(FILES)]
+    for dossier in dossiers:
+        promise_create(
+            dossier=dossier,
+            plan=[(today + datetime.timedelta(days=2), Decimal("500.00"))],
+            today=today,
+            user=owner,
+        )
+    sink, controller = smtp_sink()
+    env = child_env(smtp_port=controller.port, tmp_path=tmp_path)
+    workers = [
+        manage("db_worker", "--interval", "0.1", "--no-reload", "--no-startup-delay", env=env)
+        for _ in range(3)
+    ]
+    reminders = PlannedAction.objects.filter(instalment__isnull=False)
+    try:
+        planners = [manage("relances", env=env) for _ in range(2)]
+        outputs = [p.communicate(timeout=120)[0] for p in planners]
+        assert any("envoi(s) mis en file" in out for out in outputs), outputs
+        from relances.tasks import actions_send
+
+        actions_send.enqueue(action_ids=list(reminders.values_list("pk", flat=True)))
+        assert wait_until(
+            lambda: reminders.filter(state="envoyee").count() == FILES and not _pending_tasks(),
+            timeout=120,
+        ), (list(reminders.values_list("state", flat=True)), _task_states())
+        again = manage("relances", env=env)
+        again.communicate(timeout=60)
+    finally:
+        _stop(workers)
+        controller.stop()
+    assert len(sink.messages) == FILES
+    assert reminders.count() == FILES
+    for dossier in dossiers:
+        assert Communication.objects.filter(dossier=dossier, channel="email").count() == 1
+        # The regular first step waits: the file is « paiement ».
+        assert (
+            PlannedAction.objects.filter(
+                dossier=dossier, instalment__isnull=True, state="planifiee"
+            ).count()
+            == 1
+        )
 
 
 def _task_states():

@@ -53,14 +53,23 @@ class Command(BaseCommand):
             report = plan()
         except PlannerRefused as exc:
             raise CommandError(str(exc)) from exc
-        counts = (report.enrolled, report.planned, report.to_confirm, report.enqueued)
+        counts = (
+            report.enrolled,
+            report.planned,
+            report.instalment_planned,
+            report.instalment_cancelled,
+            report.to_confirm,
+            report.enqueued,
+        )
         if quiet_when_idle and not any(counts) and not report.interrupted:
             return
         switch = "activé" if auto_send_enabled() else "désactivé (rien n'est envoyé)"
         self.stdout.write(
             f"{timezone.localtime():%d/%m/%Y %H:%M} — envoi automatique {switch} : "
             f"{report.enrolled} dossier(s) entrés en scénario, {report.planned} action(s) "
-            f"planifiée(s), {report.to_confirm} à confirmer ou à faire, {report.enqueued} "
+            f"planifiée(s), {report.instalment_planned} rappel(s) d'échéance planifié(s) "
+            f"({report.instalment_cancelled} annulé(s) : échéance réglée ou promesse close), "
+            f"{report.to_confirm} à confirmer ou à faire, {report.enqueued} "
             f"envoi(s) mis en file, {report.stopped} arrêté(s), {report.finished} terminé(s), "
             f"{report.interrupted} envoi(s) interrompu(s) traité(s)."
         )
