@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from contacts.messaging.placeholders import (
     PlaceholderError,
+    legal_values_lazy,
     placeholder_values,
     placeholders_render,
 )
@@ -209,7 +210,7 @@ def overdue_counts(dossier_ids, today: datetime.date) -> dict[int, int]:
     return {row["dossier_id"]: row["n"] for row in rows}
 
 
-def _preview(action: PlannedAction, defaults, overdue: int) -> tuple[str, str]:
+def _preview(action: PlannedAction, defaults, overdue: int, legal) -> tuple[str, str]:
     """The first lines of what would go out, and to which means (or why none)."""
     choice = means_for(dossier_id=action.dossier_id, channel=action.step.action, defaults=defaults)
     if choice.point is None:
@@ -220,6 +221,7 @@ def _preview(action: PlannedAction, defaults, overdue: int) -> tuple[str, str]:
         contact=choice.point.contact,
         overdue_count=overdue,
         extra=action_values(action),
+        legal=legal,
     )
     try:
         subject = placeholders_render(template.subject, values)
@@ -289,12 +291,16 @@ def reminder_items(*, user, today: datetime.date) -> list[WorklistItem]:
     amounts = scenario_amounts(ids)
     defaults = default_means_many(ids)
     overdue = overdue_counts(ids, today)
+    # Two queries for every file's invoices and first letter, only if a template asks.
+    legal = legal_values_lazy({a.dossier_id: a.dossier for a in actions}.values())
     items = []
     for action in actions:
         kind = _action_kind(action)
         preview, detail = "", ""
         if kind in ("confirm", "contact_search", "failed") and action.step.is_send:
-            preview, detail = _preview(action, defaults, overdue.get(action.dossier_id, 0))
+            preview, detail = _preview(
+                action, defaults, overdue.get(action.dossier_id, 0), legal[action.dossier_id]
+            )
         if kind == "failed" and action.error:
             detail = action.error
         items.append(

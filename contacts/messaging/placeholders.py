@@ -113,8 +113,10 @@ def placeholder_values(
     contact=None,
     overdue_count: int | None = None,
     extra: Mapping[str, str] | None = None,
+    legal: Mapping[str, str] | None = None,
 ) -> Mapping[str, str]:
-    """Plain strings for every placeholder: the only data a template can reach."""
+    """Plain strings for every placeholder: the only data a template can reach.
+    ``legal``: the file's legal values when already at hand (legal_values_lazy)."""
     collaborator = dossier.assigned_to
     oldest = dossier.oldest_due_date
     if overdue_count is None:
@@ -138,7 +140,7 @@ def placeholder_values(
     if extra:
         values.update({name: extra[name] for name in INSTALMENT_PLACEHOLDERS if name in extra})
     # The legal values cost two queries: computed only if a template asks for one.
-    return ChainMap(values, legal_values(dossier=dossier))
+    return ChainMap(values, legal if legal is not None else legal_values(dossier=dossier))
 
 
 LEGAL_PLACEHOLDERS = (
@@ -151,20 +153,29 @@ LEGAL_PLACEHOLDERS = (
 
 def legal_values(*, dossier) -> Mapping[str, str]:
     """The creditor, the invoices and the first letter (reference and date) of a file."""
-    return _LegalValues(dossier)
+    return legal_values_lazy([dossier])[dossier.pk]
+
+
+def legal_values_lazy(dossiers) -> dict[int, Mapping[str, str]]:
+    """Each file's legal values, read the first time a template asks for one of them,
+    then for all the files at once (two queries, however many messages are previewed)."""
+    dossiers = list(dossiers)
+    loaded: dict[int, dict[str, str]] = {}
+
+    def load(pk: int) -> dict[str, str]:
+        if not loaded:
+            loaded.update(legal_values_many(dossiers))
+        return loaded[pk]
+
+    return {dossier.pk: _LegalValues(dossier.pk, load) for dossier in dossiers}
 
 
 class _LegalValues(Mapping):
-    """Computed the first time a template asks for one of them (the invoices and
-    the first letter cost a query each; a worklist previews many messages)."""
-
-    def __init__(self, dossier):
-        self.dossier, self._values = dossier, None
+    def __init__(self, pk: int, load):
+        self.pk, self.load = pk, load
 
     def __getitem__(self, key):
-        if self._values is None:
-            self._values = _legal_values(dossier=self.dossier)
-        return self._values[key]
+        return self.load(self.pk)[key]
 
     def __iter__(self):
         return iter(LEGAL_PLACEHOLDERS)
@@ -173,30 +184,51 @@ class _LegalValues(Mapping):
         return len(LEGAL_PLACEHOLDERS)
 
 
-def _legal_values(*, dossier) -> dict[str, str]:
+def legal_values_many(dossiers) -> dict[int, dict[str, str]]:
+    """The legal values of several files in two queries (a worklist previews many
+    messages): the creditor, each file's unpaid invoices (50 at most), its first letter."""
     from django.conf import settings
 
-    creditor = getattr(settings, "CREDITOR_LINES", None) or settings.LETTER_SENDER_LINES
-    invoices = [
-        _("facture %(number)s du %(issue)s, échue le %(due)s, reste dû %(balance)s")
-        % {
-            "number": r.number,
-            "issue": formats.date_format(r.issue_date, "d/m/Y"),
-            "due": formats.date_format(r.due_date, "d/m/Y"),
-            "balance": format_euros(r.balance),
-        }
-        for r in dossier.receivables.filter(balance__gt=0).order_by("due_date", "number")[:50]
-    ]
-    first = (
-        dossier.communications.filter(channel="letter", template__first_letter=True)
-        .order_by("created_at", "id")
-        .first()
+    from dossiers.models import Receivable
+
+    from ..models import Communication
+
+    by_id = {dossier.pk: dossier for dossier in dossiers}
+    creditor = ", ".join(getattr(settings, "CREDITOR_LINES", None) or settings.LETTER_SENDER_LINES)
+    invoices: dict[int, list[str]] = {pk: [] for pk in by_id}
+    unpaid = Receivable.objects.filter(dossier_id__in=list(by_id), balance__gt=0).order_by(
+        "dossier_id", "due_date", "number"
     )
-    return {
-        "creancier": ", ".join(creditor),
-        "factures": "\n".join(invoices),
-        "premier_courrier_reference": f"{dossier.reference}/{first.pk}" if first else "",
-        "premier_courrier_date": formats.date_format(timezone.localtime(first.created_at), "d/m/Y")
-        if first
-        else "",
-    }
+    if len(by_id) == 1:
+        unpaid = unpaid[:50]
+    for r in unpaid:
+        lines = invoices[r.dossier_id]
+        if len(lines) < 50:
+            lines.append(
+                _("facture %(number)s du %(issue)s, échue le %(due)s, reste dû %(balance)s")
+                % {
+                    "number": r.number,
+                    "issue": formats.date_format(r.issue_date, "d/m/Y"),
+                    "due": formats.date_format(r.due_date, "d/m/Y"),
+                    "balance": format_euros(r.balance),
+                }
+            )
+    firsts = {}
+    for letter in Communication.objects.filter(
+        dossier_id__in=list(by_id), channel="letter", template__first_letter=True
+    ).order_by("dossier_id", "created_at", "id"):
+        firsts.setdefault(letter.dossier_id, letter)
+    values = {}
+    for pk, dossier in by_id.items():
+        first = firsts.get(pk)
+        values[pk] = {
+            "creancier": creditor,
+            "factures": "\n".join(invoices[pk]),
+            "premier_courrier_reference": f"{dossier.reference}/{first.pk}" if first else "",
+            "premier_courrier_date": formats.date_format(
+                timezone.localtime(first.created_at), "d/m/Y"
+            )
+            if first
+            else "",
+        }
+    return values

@@ -140,6 +140,27 @@ def test_worklist_query_count_does_not_grow_with_items(
         owner_client.get(reverse("relances:worklist"))
 
 
+def test_worklist_previews_legal_placeholders_without_a_query_per_item(
+    owner_client, owner, frozen, django_assert_max_num_queries
+):
+    # The mise en demeure names the invoices ({{ factures }}): they are read for every
+    # previewed file at once, not per item.
+    dossier, action = confirm_ready(owner)
+    template = action.step.template
+    template.body = "Objet : {{ factures }}\n" + template.body
+    template.save()
+    owner_client.get(reverse("relances:worklist"))
+    with django_assert_max_num_queries(30) as one:
+        page = owner_client.get(reverse("relances:worklist")).content.decode()
+    number = dossier.receivables.get().number
+    assert f"Objet : facture {number} du" in page
+    others = [confirm_ready(owner, reference=f"LEGAL-{n}")[0] for n in range(4)]
+    with django_assert_max_num_queries(len(one)):
+        page = owner_client.get(reverse("relances:worklist")).content.decode()
+    for other in others:
+        assert f"Objet : facture {other.receivables.get().number} du" in page
+
+
 def test_file_panel_shows_scenario_and_next_step(owner_client, owner, frozen):
     dossier, action = confirm_ready(owner)
     page = owner_client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
