@@ -3,6 +3,8 @@ used while looking for levers. ``python bench/pages/profile_page.py URL [N]``.
 
 Signs in with the benchmark user (build.py), warms up, then prints the median of
 the CPU time (time.process_time) of N requests, and the response size.
+PAGES_SAVE_EVERY_REQUEST=1 saves the session on every request (as before issue 15),
+PAGES_NO_GZIP=1 asks for no compression; PROFILE=tottime prints a cProfile.
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 
 settings.ALLOWED_HOSTS = ["*"]
+if os.environ.get("PAGES_SAVE_EVERY_REQUEST"):  # the session lever, turned off
+    settings.SESSION_SAVE_EVERY_REQUEST = True
 
 
 def main() -> None:
     url = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 50
-    client = Client(headers={"accept-encoding": "gzip"})
+    gzip = not os.environ.get("PAGES_NO_GZIP")  # the compression lever, turned off
+    client = Client(headers={"accept-encoding": "gzip"} if gzip else {})
     from django.contrib.auth import get_user_model
 
     client.force_login(get_user_model().objects.get(username=USERNAME))
