@@ -78,3 +78,14 @@ def test_without_javascript_a_tab_is_a_plain_link(browser, live_server, settings
     page.wait_for_url(re.compile(r"\?onglet=journal#onglets$"))
     expect(page.locator("#pane-journal")).to_contain_text("Statut changé : litige.")
     context.close()
+
+
+def test_the_note_shortcut_loads_the_bloc_notes_first(page, owner):
+    dossier = the_file(owner)
+    sign_in(page, "agnes")
+    page.goto(f"/dossiers/{dossier.pk}/?onglet=journal#onglets")
+    expect(page.locator("#pane-journal")).to_contain_text("Statut changé : litige.")
+    page.keyboard.press("Alt+Shift+KeyN")
+    page.wait_for_function("() => document.activeElement.id === 'id_note_text'")
+    expect(page.locator("#pane-notes")).to_contain_text("Rappeler mardi matin.")
+    assert page.js_errors == []

@@ -148,3 +148,5 @@ class TestCompression:
         )
         assert response.status_code == 200
         assert "Content-Encoding" not in response.headers
+        assert b"".join(response.streaming_content) == samples.PDF  # as stored
+        response.close()
