@@ -16,7 +16,7 @@ from dossiers.forms import ReassignForm
 from dossiers.models import Dossier
 from recouvrement.access import dossier_for_user
 
-from . import services
+from . import rows, services
 from .folding import folded_block_context
 from .forms import POINT_FORMS, ContactForm, new_contact_point_forms
 from .models import Contact, ContactPoint
@@ -36,10 +36,15 @@ QUALIFY_ACTIONS = {
 
 def contact_block_context(request, dossier: Dossier) -> dict:
     show_invalid = bool(request.session.get(SHOW_INVALID_SESSION_KEY, False))
+    # a11y (issue 16): a large file folds its contacts and means.
+    folded = folded_block_context(
+        request, contact_block(dossier=dossier, show_invalid=show_invalid)
+    )
     return {
         "dossier": dossier,
-        # a11y (issue 16): a large file folds its contacts and means.
-        **folded_block_context(request, contact_block(dossier=dossier, show_invalid=show_invalid)),
+        **folded,
+        # What each row shows, worked out once per render (issue 15): contacts/rows.py.
+        **rows.decorate(request, dossier.pk, folded["contacts"]),
         "show_invalid": show_invalid,
         "reassign_form": ReassignForm(initial={"assigned_to": dossier.assigned_to_id}),
         "can_reassign": request.user.has_perm("dossiers.reassign_dossier"),

@@ -23,6 +23,10 @@ class NoteInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
 
+    def get_queryset(self, request):
+        # The author of each row, in the inline's own query (not one query per note).
+        return super().get_queryset(request).select_related("author")
+
     def has_add_permission(self, request, obj=None):
         return False
 

@@ -6,16 +6,22 @@ its data; the page's context is the union of the panels' dictionaries, and
 reminders of ``relances``, the payments of ``paiements``…) is one line in
 ``PANELS``, plus its block in the template. A panel reads with a fixed number of
 queries (the page has a query-count test).
+
+The three tabs (« Bloc-notes », « Pièces », « Journal ») are ``TAB_PANELS``: only the
+visible one is read and rendered (issue 15, most of the page's cost); the others are
+loaded when shown (``dossier_tab_view``, htmx) or, without JavaScript, by their plain
+link ``?onglet=…``. Their counts on the tab labels come from ``tab_counts``.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from contacts.views import contact_block_context
 from dossiers import paging, services
@@ -24,33 +30,69 @@ from dossiers.models import Dossier
 from dossiers.panels import dossier_panel, journal_panel, notes_panel
 from paiements.selectors import payments_panel
 from pieces.panels import pieces_panel
+from pieces.selectors import dossier_pieces
 from recouvrement.access import dossier_for_user
 from relances.selectors import scenario_panel
 
 PANELS = (
     dossier_panel,  # header: receivables, outstanding, overdue (dossiers)
     contact_block_context,  # contact block, reassignment (contacts)
-    notes_panel,  # « Bloc-notes » tab (dossiers)
-    pieces_panel,  # « Pièces » tab (pieces)
-    journal_panel,  # « Historique » tab (dossiers)
     scenario_panel,  # the reminder scenario: last step, next one, pause (relances)
     payments_panel,  # payments, promise, disputes, external actions (paiements)
 )
-TABS = {"notes", "pieces", "journal"}
+TAB_PANELS = {
+    "notes": notes_panel,  # « Bloc-notes » tab (dossiers)
+    "pieces": pieces_panel,  # « Pièces » tab (pieces)
+    "journal": journal_panel,  # « Historique » tab (dossiers)
+}
+DEFAULT_TAB = "notes"
 
 
-def dossier_detail_context(request, dossier: Dossier) -> dict:
-    context: dict = {}
-    for panel in PANELS:
+def tab_counts(dossier: Dossier, context: dict) -> dict:
+    """The counts on the tab labels, read only for the tabs that are not shown (the
+    shown one already holds its list): one COUNT each."""
+    counts = {}
+    if "notes_page" in context:
+        counts["notes_count"] = context["notes_page"].paginator.count
+    else:
+        counts["notes_count"] = dossier.notes.count()
+    if "pieces" in context:
+        counts["pieces_count"] = len(context["pieces"])
+    else:
+        counts["pieces_count"] = dossier_pieces(dossier=dossier).count()
+    return counts
+
+
+def dossier_detail_context(request, dossier: Dossier, tab: str = DEFAULT_TAB) -> dict:
+    context: dict = {"tab": tab}
+    for panel in (*PANELS, TAB_PANELS[tab]):
         context.update(panel(request, dossier))
+    context.update(tab_counts(dossier, context))
     return context
+
+
+def requested_tab(request) -> str:
+    tab = request.GET.get("onglet")
+    return tab if tab in TAB_PANELS else DEFAULT_TAB
 
 
 def dossier_detail_view(request, pk: int):
     dossier = dossier_for_user(request, pk, queryset=Dossier.objects.select_related("assigned_to"))
-    context = dossier_detail_context(request, dossier)
-    context["tab"] = request.GET.get("onglet") if request.GET.get("onglet") in TABS else "notes"
+    context = dossier_detail_context(request, dossier, requested_tab(request))
     return render(request, "dossiers/detail.html", context)
+
+
+@require_GET
+def dossier_tab_view(request, pk: int, tab: str):
+    """One tab's content, for the page that shows it on demand (htmx). Opened
+    directly (no htmx), it sends to the page with that tab shown."""
+    if tab not in TAB_PANELS:
+        raise Http404
+    dossier = dossier_for_user(request, pk)
+    if not request.htmx:
+        return redirect(f"{reverse('dossiers:detail', args=[dossier.pk])}?onglet={tab}#onglets")
+    context = {"dossier": dossier, "tab": tab, **TAB_PANELS[tab](request, dossier)}
+    return render(request, f"dossiers/detail.html#pane-{tab}", context)
 
 
 @require_POST
@@ -80,6 +122,6 @@ def note_create_view(request, pk: int):
         messages.success(request, _("Note enregistrée."))
         return redirect(f"{reverse('dossiers:detail', args=[dossier.pk])}?onglet=notes#onglets")
     # Without JavaScript, the page comes back with the text kept and the reason shown.
-    context = dossier_detail_context(request, dossier)
-    context.update({"note_form": form, "tab": "notes"})
+    context = dossier_detail_context(request, dossier, "notes")
+    context["note_form"] = form
     return render(request, "dossiers/detail.html", context)

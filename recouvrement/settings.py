@@ -82,7 +82,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML only, below WhiteNoise (static files come compressed): see the class.
+    "recouvrement.middleware.HtmlGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "recouvrement.middleware.sliding_session",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -196,9 +199,12 @@ AXES_LOCKOUT_CALLABLE = "recouvrement.lockout.lockout_response"
 AXES_USERNAME_CALLABLE = "recouvrement.lockout.attempt_username"
 AXES_VERBOSE = False
 
-# Sessions end after an hour without activity, and with the browser.
+# Sessions end after an hour without activity, and with the browser. The expiry
+# slides: a session is saved again once its last save is SESSION_REFRESH_AFTER
+# seconds old (recouvrement.middleware.sliding_session), not on every request.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(60 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_AFTER = int(os.environ.get("SESSION_REFRESH_AFTER", str(5 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Internationalisation -------------------------------------------------------

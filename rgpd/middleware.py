@@ -23,6 +23,9 @@ Action = ConsultationTrace.Action
 # URL name -> what its successful GET or POST means.
 TRACED_ROUTES = {
     "dossiers:detail": Action.DOSSIER_OPENED,
+    # A tab of the file loaded on demand (fiche.views.dossier_tab_view): what it shows
+    # is read there, so it is traced like the page.
+    "dossiers:detail_tab": Action.DOSSIER_OPENED,
     "pieces:download": Action.PIECE_DOWNLOADED,
     "rgpd:contact_export": Action.PERSONAL_DATA_EXPORTED,
 }

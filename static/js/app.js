@@ -34,6 +34,7 @@
     var control = active && active !== document.body && source.contains(active) ? active : source;
     var item = control.closest("[data-point]");
     pending = {
+      active: active,
       key: control.dataset.focusKey || "",
       id: control.id || "",
       item: item ? item.dataset.point : "",
@@ -62,13 +63,44 @@
     }
   }
 
+  // The agent went on while the request ran or settled (clicked or tabbed elsewhere):
+  // the focus is theirs, not put back.
+  function movedOn(wanted) {
+    var active = document.activeElement;
+    return Boolean(active) && active !== document.body && active !== wanted.active && active.isConnected;
+  }
+
   document.addEventListener("htmx:afterSettle", function () {
     var wanted = pending;
     pending = null;
-    if (wanted) {
+    if (wanted && !movedOn(wanted)) {
       // After every settle task of this response (the out-of-band messages included).
-      window.setTimeout(function () { restore(wanted); }, 0);
+      window.setTimeout(function () {
+        if (!movedOn(wanted)) {
+          restore(wanted);
+        }
+      }, 0);
     }
+  });
+
+  // Tabs of the client file: only the visible one comes with the page; another is
+  // loaded the first time it is shown (click, or arrow keys in the tab list). Without
+  // JavaScript each tab is a plain link to the page showing it (?onglet=…).
+  document.addEventListener("show.bs.tab", function (event) {
+    var selector = event.target.getAttribute("data-bs-target");
+    var pane = selector ? document.querySelector(selector) : null;
+    var url = pane ? pane.getAttribute("data-tab-url") : null;
+    if (!url || !window.htmx) {
+      return;
+    }
+    pane.removeAttribute("data-tab-url");
+    pane.setAttribute("aria-busy", "true");
+    window.htmx.ajax("GET", url, { target: pane, swap: "innerHTML" }).then(function () {
+      pane.removeAttribute("aria-busy");
+    }, function () {
+      pane.removeAttribute("aria-busy");
+      pane.setAttribute("data-tab-url", url); // a later show tries again
+    });
   });
 
   // Menus made of <details> (the « … » of a means): Escape closes and gives the focus

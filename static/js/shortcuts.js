@@ -16,13 +16,29 @@
   function focusNote() {
     var field = document.getElementById("id_note_text");
     var tab = document.getElementById("tab-notes");
-    if (!field) {
+    if (!field && !tab) {
       return false;
+    }
+    if (!field) {
+      // The bloc-notes is not shown yet: showing it loads it (app.js), then its field
+      // takes the focus.
+      document.addEventListener("htmx:afterSettle", function settled(event) {
+        var target = event.detail && event.detail.target;
+        if (target && target.id === "pane-notes") {
+          document.removeEventListener("htmx:afterSettle", settled);
+          var loaded = document.getElementById("id_note_text");
+          if (loaded) {
+            loaded.focus();
+          }
+        }
+      });
     }
     if (tab && window.bootstrap && !tab.classList.contains("active")) {
       window.bootstrap.Tab.getOrCreateInstance(tab).show();
     }
-    field.focus();
+    if (field) {
+      field.focus();
+    }
     return true;
   }
 

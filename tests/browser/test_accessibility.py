@@ -74,6 +74,11 @@ def _tab(name):
             """() => { const p = document.querySelector('.tab-pane.active');
             return p && p.classList.contains('show') && getComputedStyle(p).opacity === '1'; }"""
         )
+        # A tab not shown with the page is loaded on demand (issue 15): audit its content.
+        page.wait_for_function(
+            """() => { const p = document.querySelector('.tab-pane.active');
+            return !p.hasAttribute('aria-busy') && !p.querySelector('[data-tab-placeholder]'); }"""
+        )
 
     return open_tab
 

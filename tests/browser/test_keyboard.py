@@ -168,6 +168,7 @@ def test_contact_block_journey_at_the_keyboard(page, owner, colleague):
     page.keyboard.press("ArrowRight")
     assert active(page)["name"] == "Pièces 0"
     expect(page.locator("#pane-pieces")).to_have_class(re.compile(r"\bshow\b"))  # faded in
+    expect(page.locator("#pane-pieces #piece-list")).to_be_attached()  # loaded on demand
     tab_to(page, "Ajouter…", limit=3)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/pieces/ajouter/"))

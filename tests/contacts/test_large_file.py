@@ -63,10 +63,13 @@ def test_forty_contacts_and_150_means_make_a_light_page(owner_client, dossier, o
     assert f"Afficher les {folded} autres contacts" in text
     assert text.count('class="border rounded px-2 py-1 mb-2 app-contact"') == folding.CONTACTS_SHOWN
     assert text.count("app-note-text") == paging.NOTES_PER_PAGE
-    assert text.count('class="border-start border-3 ps-2 mb-2"') == (
-        paging.NOTES_PER_PAGE + paging.JOURNAL_PER_PAGE
-    )
+    # Only the visible tab comes with the page (issue 15); the journal is a page too.
+    assert text.count('class="border-start border-3 ps-2 mb-2"') == paging.NOTES_PER_PAGE
     assert '<span id="notes-count" class="badge text-bg-secondary">60</span>' in text
+    _count, journal = queries(owner_client, detail(dossier, onglet="journal"))
+    assert journal.decode().count('class="border-start border-3 ps-2 mb-2"') == (
+        paging.JOURNAL_PER_PAGE
+    )
 
 
 def test_query_count_is_the_same_for_a_small_and_a_huge_file(owner_client, owner):

@@ -17,8 +17,13 @@ def test_every_app_panel_is_on_the_page(owner_client, dossier):
     response = owner_client.get(reverse("dossiers:detail", args=[dossier.pk]))
     context = response.context
     assert [c.last_name for c in context["contacts"]] == ["Perrin"]  # contacts
-    assert len(context["notes"]) == 1 and context["pieces"] == []  # dossiers, pieces
-    assert "receivables" in context and "journal" in context and "reassign_form" in context
+    assert len(context["notes"]) == 1  # dossiers: the visible tab, « Bloc-notes »
+    assert context["notes_count"] == 1 and context["pieces_count"] == 0  # the tabs' counts
+    assert "receivables" in context and "reassign_form" in context
+    # The other tabs' panels are read when they are shown (issue 15).
+    assert "pieces" not in context and "journal" not in context
+    pieces = owner_client.get(reverse("dossiers:detail", args=[dossier.pk]) + "?onglet=pieces")
+    assert pieces.context["pieces"] == [] and "notes" not in pieces.context
 
 
 def test_a_panel_is_one_line(owner_client, dossier, monkeypatch):

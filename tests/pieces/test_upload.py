@@ -126,7 +126,8 @@ def test_image_gets_a_thumbnail_served_as_png(owner_client, dossier):
     with Image.open(BytesIO(body)) as thumbnail:
         assert max(thumbnail.size) <= 240
 
-    page = owner_client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    pieces_tab = reverse("dossiers:detail", args=[dossier.pk]) + "?onglet=pieces"
+    page = owner_client.get(pieces_tab).content.decode()
     assert reverse("pieces:thumbnail", args=[piece.uuid]) in page
 
 

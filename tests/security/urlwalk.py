@@ -115,6 +115,9 @@ _FRAGMENTS = [
     ("action", "planned_action"),  # relances: a step of the worklist
 ]
 
+# Arguments that name no object but one of a fixed set of words: one of them.
+_WORDS = {"tab": "journal"}  # fiche: a tab of the client file loaded on demand
+
 # For a bare `pk`/`id`, the namespace says which object it is.
 _NAMESPACE_PK = {"dossiers": "dossier", "contacts": "dossier", "pieces": "dossier"}
 
@@ -136,6 +139,8 @@ class RouteKwargs:
         if arg in self.objects.extra:
             return self._value_of(arg, converter)
         lowered = arg.lower()
+        if lowered in _WORDS:
+            return _WORDS[lowered]
         for fragment, obj_name in _FRAGMENTS:
             if fragment in lowered:
                 return self._value_of(obj_name, converter)

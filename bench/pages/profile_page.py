@@ -1,0 +1,63 @@
+"""In-process CPU per request of one page (no server, no network): the quick loop
+used while looking for levers. ``python bench/pages/profile_page.py URL [N]``.
+
+Signs in with the benchmark user (build.py), warms up, then prints the median of
+the CPU time (time.process_time) of N requests, and the response size.
+PAGES_SAVE_EVERY_REQUEST=1 saves the session on every request (as before issue 15),
+PAGES_NO_GZIP=1 asks for no compression; PROFILE=tottime prints a cProfile.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).resolve().parent)]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench_settings")
+import django  # noqa: E402
+
+django.setup()
+from build import USERNAME  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.test import Client  # noqa: E402
+
+settings.ALLOWED_HOSTS = ["*"]
+if os.environ.get("PAGES_SAVE_EVERY_REQUEST"):  # the session lever, turned off
+    settings.SESSION_SAVE_EVERY_REQUEST = True
+
+
+def main() -> None:
+    url = sys.argv[1]
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 50
+    gzip = not os.environ.get("PAGES_NO_GZIP")  # the compression lever, turned off
+    client = Client(headers={"accept-encoding": "gzip"} if gzip else {})
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username=USERNAME))
+    for _ in range(5):
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+    times = []
+    for _ in range(n):
+        start = time.process_time()
+        response = client.get(url)
+        times.append(time.process_time() - start)
+    if os.environ.get("PROFILE"):
+        import cProfile
+        import pstats
+
+        cProfile.runctx(
+            "for _ in range(20): client.get(url)", globals(), locals(), "/tmp/pages.prof"
+        )
+        pstats.Stats("/tmp/pages.prof").sort_stats(os.environ["PROFILE"]).print_stats(35)
+    print(
+        f"{url}: median {statistics.median(times) * 1000:.1f} ms CPU, "
+        f"{len(response.content)} bytes ({response.get('Content-Encoding', 'identity')})"
+    )
+
+
+if __name__ == "__main__":
+    main()
