@@ -215,9 +215,14 @@ def main() -> None:
         fill_postgresql(args.dossiers)
     else:
         fill(args.dossiers)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    try:  # what demo_data and the imports do after writing (issue 15)
+        from recouvrement.planner import refresh_planner_statistics
+    except ImportError:  # the code before it: ANALYZE on PostgreSQL only, as before
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+    else:
+        refresh_planner_statistics()
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username="bench0")

@@ -150,3 +150,38 @@ def test_list_query_count_constant(owner_client, owner, sizes, monkeypatch):
                 text(owner_client.get(list_url(page=2)))
             counts.append(len(queries))
         assert counts[0] == counts[1], (limit, counts)
+
+
+class _Tags(__import__("html.parser").parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.out = []
+
+    def handle_starttag(self, tag, attrs):
+        self.out.append((tag, sorted(attrs)))
+
+    def handle_data(self, data):
+        if data.strip():
+            self.out.append(data.strip())
+
+
+def _parsed(html: str) -> list:
+    parser = _Tags()
+    parser.feed(html)
+    return parser.out
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "vue=tous&statut=judiciaire&q=a%22%3Cb%27", "q=x&collaborateur={pk}&tri=nom", "statut=x"],
+)
+def test_quick_widget_writes_what_django_writes(owner, colleague, query):
+    from django.http import QueryDict
+
+    from dossiers.forms import DossierFilterForm
+    from dossiers.templatetags.recouvrement import quick_widget
+
+    form = DossierFilterForm(QueryDict(query.format(pk=colleague.pk)) or None)
+    form.is_valid()
+    for name in ("q", "collaborateur", "statut", "tri"):
+        assert _parsed(quick_widget(form[name])) == _parsed(form[name].as_widget()), name
