@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from ..planner import refresh_planner_statistics
 from .base import Importer, ImportResult, run_import, write_errors_csv
 
 
@@ -89,6 +90,8 @@ class ImportCommand(BaseCommand):
                 )
                 % {"errors": len(result.errors), "lines": result.rejected, "reason": reason}
             )
+        if result.written and not result.dry_run:
+            refresh_planner_statistics()  # issue 15: plans for the tables as they are now
 
     def summary(self, result: ImportResult, importer: Importer) -> str:
         parts = [

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from demo.builder import FINISHERS, DemoBuilder, demo_users
 from dossiers.models import Dossier
+from recouvrement.planner import refresh_planner_statistics
 
 
 class Command(BaseCommand):
@@ -58,3 +59,4 @@ class Command(BaseCommand):
                 else "chargé(e) de recouvrement"
             )
             self.stdout.write(f"  {username:8} / {password}   ({role})")
+        refresh_planner_statistics()  # the lists plan for the files just made (issue 15)
