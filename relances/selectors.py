@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.contrib.auth import get_user_model
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -390,17 +392,31 @@ def worklist(*, user, today: datetime.date | None = None, sort: str = "date") ->
 
 
 def worklist_count(*, user, today: datetime.date | None = None) -> int:
-    """The count shown in the navigation, in one query (nothing rendered)."""
+    """The count shown in the navigation, on every page: one query of two counts, each
+    on its own index (the files' next actions on dossier_next_action_idx, the actions
+    waiting for an agent on action_state_due_idx). One count over a join of the two
+    cost 130–520 ms for an agent with 50,000 files."""
     today = today or timezone.localdate()
-    counts = Dossier.objects.filter(assigned_to=user).aggregate(
-        next_actions=Count("pk", filter=Q(next_action_date__lte=today), distinct=True),
-        actions=Count(
-            "planned_actions",
-            filter=Q(
-                planned_actions__state__in=[State.TO_CONFIRM, State.FAILED],
-                planned_actions__due_at__lte=_end_of(today),
-            ),
-            distinct=True,
-        ),
+
+    def counted(queryset, owner: str):
+        # Grouped on the one user it is filtered on: a single row, or none (then 0).
+        grouped = queryset.order_by().values(owner).annotate(n=Count("*")).values("n")
+        return Coalesce(Subquery(grouped), 0)
+
+    next_actions = Dossier.objects.filter(assigned_to=user.pk, next_action_date__lte=today)
+    waiting = PlannedAction.objects.filter(
+        state__in=[State.TO_CONFIRM, State.FAILED],
+        due_at__lte=_end_of(today),
+        dossier__assigned_to=user.pk,
     )
-    return counts["next_actions"] + counts["actions"]
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            next_actions=counted(next_actions, "assigned_to"),
+            actions=counted(waiting, "dossier__assigned_to"),
+        )
+        .values_list("next_actions", "actions")
+        .first()
+    )
+    return sum(row) if row else 0

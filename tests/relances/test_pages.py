@@ -125,6 +125,25 @@ def test_stranger_gets_404_everywhere(stranger_client, owner, frozen):
     assert action.state == "a_confirmer"
 
 
+def test_navigation_count_adds_next_actions_and_steps_waiting_for_the_agent(owner, frozen):
+    from relances.selectors import worklist_count
+
+    today = MISE_EN_DEMEURE_DAY
+    assert worklist_count(user=owner, today=today) == 0
+    dossier, action = confirm_ready(owner)  # one send to confirm
+    assert worklist_count(user=owner, today=today) == 1
+    dossier.next_action_date = today  # and a next action today on the same file
+    dossier.save(update_fields=["next_action_date"])
+    factories.DossierFactory(assigned_to=owner, next_action_date=today - datetime.timedelta(1))
+    factories.DossierFactory(assigned_to=owner, next_action_date=today + datetime.timedelta(1))
+    stranger = factories.agent(username="autre")
+    factories.DossierFactory(assigned_to=stranger, next_action_date=today)
+    assert worklist_count(user=owner, today=today) == 3
+    assert worklist_count(user=stranger, today=today) == 1
+    PlannedAction.objects.filter(pk=action.pk).update(state="envoyee")
+    assert worklist_count(user=owner, today=today) == 2
+
+
 def test_worklist_query_count_does_not_grow_with_items(
     owner_client, owner, frozen, django_assert_max_num_queries
 ):
