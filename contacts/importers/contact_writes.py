@@ -24,8 +24,11 @@ import pickle
 import tempfile
 from array import array
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import IntEnum
 
+from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +37,7 @@ from dossiers.models import JournalEntry
 from dossiers.services import journal_entry_build
 from recouvrement.importing.bulk import (
     among,
+    check_constraints,
     chunk_size,
     ids_reservable,
     insert_objects,
@@ -44,9 +48,20 @@ from recouvrement.importing.bulk import (
 
 from .. import rules
 from ..models import Contact, ContactPoint, Evidence
-from .common import EVIDENCE_INSERT, POINT_FIELDS, lock_dossiers
+from .common import (
+    EVIDENCE_INSERT,
+    POINT_FIELDS,
+    Plan,
+    files_changed_since,
+    lock_dossiers,
+    plan_apply,
+)
 
 Status = ContactPoint.Status
+#: An agent's change whose journal entry is this much older than the start of the
+#: end-of-file rules is taken as seen by them (a service's transaction lasts
+#: milliseconds); a younger one makes its file's rules run again under the lock.
+CHANGES_MARGIN = timedelta(minutes=5)
 #: the kinds of means as small numbers (the staged stars are kept in arrays)
 KINDS = tuple(ContactPoint.Kind.values)
 KIND_NUMBERS = {kind: number for number, kind in enumerate(KINDS)}
@@ -191,8 +206,37 @@ class ContactWrites:
 
     # -- the two phases ------------------------------------------------------------------
     def finish(self) -> None:
-        self.apply_staged()
-        super().finish()  # the default rule, the status rule, the journal: still locked
+        if self._later is not None or connection.vendor != "postgresql":
+            # Rows of existing contacts to write (or SQLite, where nobody else writes
+            # during an import): everything under the lock.
+            self.apply_staged()
+            super().finish()  # the default rule, the status rule, the journal
+            return
+        # Only new contacts: the rules are run first without the lock, on the state
+        # as it is now (the stars to give counted as given), their journal entries
+        # written; under the lock, the staged stars and the rules' writes follow, but
+        # for the files an agent changed meanwhile, whose rules run again.
+        since = timezone.now() - CHANGES_MARGIN
+        mark = JournalEntry.objects.aggregate(last=Max("id"))["last"] or 0
+        ids = list(self.per_dossier)
+        starred = set()
+        if self._stars is not None:
+            starred = {(d, KINDS[k]) for d, k in zip(self._stars[1], self._stars[2], strict=True)}
+        plan = Plan()
+        self.rules_run(ids, starred=starred, plan=plan)
+        del starred
+        check_constraints()  # the journal entries' foreign keys, before the lock
+        self.apply_staged()  # locks the files, gives the staged stars
+        changed = files_changed_since(ids, since)
+        plan_apply(plan, skip=changed)
+        if changed:
+            JournalEntry.objects.filter(
+                among(JournalEntry, "dossier_id", sorted(changed)),
+                id__gt=mark,
+                actor_kind=JournalEntry.ActorKind.IMPORT,
+                action=JournalEntry.Action.IMPORT,
+            ).delete()
+            self.rules_run(sorted(changed))
 
     def _put_aside(self, rows: list[ContactRow]) -> None:
         if self._later is None:
