@@ -8,6 +8,8 @@ Each batch costs a fixed number of queries whatever its size.
 
 from __future__ import annotations
 
+from array import array
+
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -68,8 +70,10 @@ class Plan:
     ``plan_apply`` under the files' locks."""
 
     def __init__(self) -> None:
-        self.stars: list[tuple[int, int]] = []  # (file id, means id)
-        self.moves: dict[tuple[str, str], list[int]] = {}  # (former, new) → file ids
+        # arrays, not lists of ints: 8 bytes an entry (a file of a million rows
+        # touches a third of a million files)
+        self.star_files, self.star_points = array("q"), array("q")
+        self.moves: dict[tuple[str, str], array] = {}  # (former, new) → file ids
 
 
 def default_rule_enforce_bulk(
@@ -100,7 +104,8 @@ def default_rule_enforce_bulk(
     if plan is None:
         ContactPoint.objects.filter(pk__in=chosen_ids).update(is_default=True)
     else:
-        plan.stars.extend((point.dossier_id, point.pk) for point in chosen)
+        plan.star_files.extend(point.dossier_id for point in chosen)
+        plan.star_points.extend(point.pk for point in chosen)
     for point in chosen:
         said.setdefault(point.dossier_id, []).append(
             rules.default_given_message(
@@ -137,7 +142,7 @@ def dossier_contact_status_refresh_bulk(
         if plan is None:
             Dossier.objects.filter(pk__in=pks).update(status=new, updated_at=now)
         else:
-            plan.moves.setdefault((old, new), []).extend(pks)
+            plan.moves.setdefault((old, new), array("q")).extend(pks)
         message = rules.contact_check_message(old, new)
         for pk in pks:
             said[pk] = message
@@ -213,7 +218,11 @@ def plan_apply(plan: Plan, *, skip=frozenset()) -> None:
     caller holds the files' locks. Each write is guarded by the state it was decided
     on (a means still validated, a file still in the former status)."""
     size = chunk_size(postgresql=10_000, sqlite=500)
-    stars = [pk for dossier_id, pk in plan.stars if dossier_id not in skip]
+    stars = [
+        pk
+        for dossier_id, pk in zip(plan.star_files, plan.star_points, strict=True)
+        if dossier_id not in skip
+    ]
     for chunk in chunked(stars, size):
         ContactPoint.objects.filter(among(ContactPoint, "id", chunk), status=Status.VALID).update(
             is_default=True
