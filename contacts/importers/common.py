@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from array import array
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from dossiers.importers import chunked, journal_insert
@@ -246,10 +246,32 @@ def files_changed_since(dossier_ids, since) -> set[int]:
                 among(JournalEntry, "dossier_id", chunk), created_at__gte=since
             )
             .exclude(actor_kind=JournalEntry.ActorKind.IMPORT)
+            .order_by()
             .values_list("dossier_id", flat=True)
             .distinct()
         )
     return changed
+
+
+def journal_mark() -> int:
+    """The last key of the journal (its entries' keys grow with time)."""
+    return JournalEntry.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+def files_changed_after(dossier_ids: set[int], mark: int) -> set[int]:
+    """``files_changed_since`` by the journal's keys: the files among these with an
+    entry by someone else than an import after ``mark`` (one range of the primary
+    key instead of a probe per file)."""
+    return {
+        dossier_id
+        for dossier_id in JournalEntry.objects.filter(id__gt=mark)
+        .exclude(actor_kind=JournalEntry.ActorKind.IMPORT)
+        .order_by()
+        .values_list("dossier_id", flat=True)
+        .distinct()
+        .iterator(chunk_size=10_000)
+        if dossier_id in dossier_ids
+    }
 
 
 def error_text(message: str) -> str:

@@ -22,13 +22,13 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import tempfile
+import time
 from array import array
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum
 
 from django.db import connection
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,7 +52,9 @@ from .common import (
     EVIDENCE_INSERT,
     POINT_FIELDS,
     Plan,
+    files_changed_after,
     files_changed_since,
+    journal_mark,
     lock_dossiers,
     plan_apply,
 )
@@ -140,6 +142,10 @@ class ContactWrites:
     _applying = False
     _later = None  # the rows put aside (a temporary file of pickled batches)
     _stars = None  # new means to star at the apply: (id, file id, kind number)
+    #: the contacts the previous batch created (staging)
+    _own_contacts: set[int] = frozenset()
+    #: (monotonic time, last journal key) while staging, every 10 s
+    _marks: list[tuple[float, int]] = ()
 
     def write_batch(self, records: list[ContactRow]) -> None:
         now = timezone.now()
@@ -150,12 +156,22 @@ class ContactWrites:
         if self._applying:
             lock_dossiers({d for d, _row in rows})
         else:
-            later = [row for d, row in rows if (d, row.key) in known]
+            # A contact this import created in the previous batch (its rows straddle
+            # two batches) is still seen by nobody else: its rows are written now.
+            own = self._own_contacts
+            aside = {key for key, contact in known.items() if contact.pk not in own}
+            later = [row for d, row in rows if (d, row.key) in aside]
             if later:
                 self._put_aside(later)
-                rows = [(d, row) for d, row in rows if (d, row.key) not in known]
-                known = {}
+                rows = [(d, row) for d, row in rows if (d, row.key) not in aside]
+            known = {key: contact for key, contact in known.items() if key not in aside}
         contacts, new_contacts, touched_contacts = self._write_contacts(rows, now, known)
+        if not self._applying:
+            self._own_contacts = {c.pk for c in new_contacts.values()}
+            clock = time.monotonic()
+            if not self._marks or clock - self._marks[-1][0] >= 10:
+                # where the journal stood, every 10 s: see finish()
+                self._marks = [*self._marks, (clock, journal_mark())]
         points = self._existing_points(
             [c.pk for k, c in contacts.items() if k not in new_contacts and c.pk is not None]
         )
@@ -179,7 +195,7 @@ class ContactWrites:
                 # Only new means here (of new contacts): the star waits for the apply,
                 # where the file's current default, which an agent may move, is locked.
                 staged_stars = writes.new_defaults
-        if writes.changed:
+        if writes.changed and writes.fields:  # (a staged star alone changes no field yet)
             update_objects(ContactPoint, list(writes.changed.values()), sorted(writes.fields))
         fresh: list[ContactPoint] = []
         if writes.new:
@@ -217,7 +233,9 @@ class ContactWrites:
         # written; under the lock, the staged stars and the rules' writes follow, but
         # for the files an agent changed meanwhile, whose rules run again.
         since = timezone.now() - CHANGES_MARGIN
-        mark = JournalEntry.objects.aggregate(last=Max("id"))["last"] or 0
+        margin_ago = time.monotonic() - CHANGES_MARGIN.total_seconds()
+        older = [mark for clock, mark in self._marks if clock <= margin_ago]
+        mark = journal_mark()
         ids = list(self.per_dossier)
         starred = set()
         if self._stars is not None:
@@ -227,7 +245,12 @@ class ContactWrites:
         del starred
         check_constraints()  # the journal entries' foreign keys, before the lock
         self.apply_staged()  # locks the files, gives the staged stars
-        changed = files_changed_since(ids, since)
+        if older:
+            # One range of the journal's keys: the entries made since it stood at
+            # the last mark older than the margin.
+            changed = files_changed_after(set(ids), older[-1])
+        else:  # a short import: its files' journals, by date
+            changed = files_changed_since(ids, since)
         plan_apply(plan, skip=changed)
         if changed:
             JournalEntry.objects.filter(
