@@ -63,7 +63,7 @@ Status = ContactPoint.Status
 #: An agent's change whose journal entry is this much older than the start of the
 #: end-of-file rules is taken as seen by them (a service's transaction lasts
 #: milliseconds); a younger one makes its file's rules run again under the lock.
-CHANGES_MARGIN = timedelta(minutes=5)
+CHANGES_MARGIN = timedelta(minutes=1)
 #: the kinds of means as small numbers (the staged stars are kept in arrays)
 KINDS = tuple(ContactPoint.Kind.values)
 KIND_NUMBERS = {kind: number for number, kind in enumerate(KINDS)}

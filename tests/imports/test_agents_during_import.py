@@ -228,7 +228,7 @@ def test_an_apply_that_fails_half_way_leaves_nothing(csv_file, run_import, monke
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("margin", ["5 minutes", "none"])
+@pytest.mark.parametrize("margin", ["1 minute", "none"])
 def test_a_file_an_agent_changes_after_the_rules_ran_gets_them_again_under_the_lock(
     csv_file, run_import, monkeypatch, margin
 ):
