@@ -10,11 +10,14 @@ An import writes in two phases so that agents never wait for it (issue 15):
   rows nobody else can see until the import commits, so no lock on anything an
   agent works on (the means' stars are not given yet: ``_stars``); the rows of
   contacts that already exist are put aside on disk (``_later``), untouched;
-- **apply** (``apply_staged``, at the end, in the same transaction): the touched
-  files are locked as the services lock them, and only then are the rows put aside
-  resolved and written, the stars given and the end-of-file rules run: every
-  decision that depends on what agents may change is taken under the lock, on the
-  state as it is then, never on a state read before.
+- **apply** (``finish``, at the end, in the same transaction): on PostgreSQL, when no
+  row was put aside, the end-of-file rules are first worked out without the lock and
+  their journal entries written (``Plan``); then the touched files are locked as the
+  services lock them, the rows put aside are resolved and written (``apply_staged``),
+  the stars given, and the rules' writes made, except for the files an agent changed
+  since the rules ran (their journal says so), whose rules run again. Every decision
+  that depends on what agents may change is thus taken, or checked, under the lock,
+  on the state as it is then, never on a state read before.
 """
 
 from __future__ import annotations
