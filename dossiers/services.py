@@ -74,8 +74,12 @@ def user_label(user: AbstractBaseUser | None) -> str:
 
 
 def dossier_lock(*, dossier_id: int) -> Dossier:
-    """Lock the file row: every change to a file's contact means serialises on it."""
-    return Dossier.objects.select_for_update().get(pk=dossier_id)
+    """Lock the file row: every change to a file's contact means serialises on it.
+    ``FOR NO KEY UPDATE``: it serialises the services (and the imports'
+    ``bulk.lock_rows``) as well as ``FOR UPDATE`` would, without making them wait for
+    a transaction that only inserts rows referring to the file (an import's contacts,
+    whose foreign-key checks take ``FOR KEY SHARE``), nor making those wait."""
+    return Dossier.objects.select_for_update(no_key=True).get(pk=dossier_id)
 
 
 @transaction.atomic

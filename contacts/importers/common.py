@@ -8,7 +8,9 @@ Each batch costs a fixed number of queries whatever its size.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
+from array import array
+
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from dossiers.importers import chunked, journal_insert
@@ -62,9 +64,25 @@ def lock_dossiers(dossier_ids) -> None:
     lock_rows(Dossier, dossier_ids)
 
 
-def default_rule_enforce_bulk(dossier_ids: list[int]) -> dict[int, list[str]]:
+class Plan:
+    """What the end-of-file rules decided without writing it (``apply=False``): the
+    means to star (with their file) and the files' status moves, written later by
+    ``plan_apply`` under the files' locks."""
+
+    def __init__(self) -> None:
+        # arrays, not lists of ints: 8 bytes an entry (a file of a million rows
+        # touches a third of a million files)
+        self.star_files, self.star_points = array("q"), array("q")
+        self.moves: dict[tuple[str, str], array] = {}  # (former, new) → file ids
+
+
+def default_rule_enforce_bulk(
+    dossier_ids: list[int], *, starred=frozenset(), plan: Plan | None = None
+) -> dict[int, list[str]]:
     """``rules.defaults_to_give`` for many files at once. Returns, per file, what
-    to say in its journal."""
+    to say in its journal. ``starred``: (file, kind) pairs that will have a default
+    (the stars an import gives at its apply), left out. With ``plan``, the chosen
+    means are put in it instead of being starred."""
     said: dict[int, list[str]] = {}
     if not dossier_ids:
         return said
@@ -72,6 +90,8 @@ def default_rule_enforce_bulk(dossier_ids: list[int]) -> dict[int, list[str]]:
     valid = ContactPoint.objects.filter(
         among(ContactPoint, "dossier_id", dossier_ids), status=Status.VALID
     ).values_list("id", "dossier_id", "kind", "is_default", "validated_at", named=True)
+    if starred:
+        valid = [row for row in valid if (row.dossier_id, row.kind) not in starred]
     chosen_ids = [row.id for row in rules.defaults_to_give(valid)]
     if not chosen_ids:
         return said
@@ -81,7 +101,11 @@ def default_rule_enforce_bulk(dossier_ids: list[int]) -> dict[int, list[str]]:
         .order_by("dossier_id", "kind")
         .only(*POINT_FIELDS, "contact__civility", "contact__first_name", "contact__last_name")
     )
-    ContactPoint.objects.filter(pk__in=chosen_ids).update(is_default=True)
+    if plan is None:
+        ContactPoint.objects.filter(pk__in=chosen_ids).update(is_default=True)
+    else:
+        plan.star_files.extend(point.dossier_id for point in chosen)
+        plan.star_points.extend(point.pk for point in chosen)
     for point in chosen:
         said.setdefault(point.dossier_id, []).append(
             rules.default_given_message(
@@ -91,9 +115,11 @@ def default_rule_enforce_bulk(dossier_ids: list[int]) -> dict[int, list[str]]:
     return said
 
 
-def dossier_contact_status_refresh_bulk(dossier_ids: list[int]) -> dict[int, str]:
+def dossier_contact_status_refresh_bulk(
+    dossier_ids: list[int], *, plan: Plan | None = None
+) -> dict[int, str]:
     """``rules.contact_check_status`` for many files at once. Returns, per file
-    that moved, what to say."""
+    that moved, what to say. With ``plan``, the moves are put in it, not written."""
     said: dict[int, str] = {}
     if not dossier_ids:
         return said
@@ -113,7 +139,10 @@ def dossier_contact_status_refresh_bulk(dossier_ids: list[int]) -> dict[int, str
     now = timezone.now()
     # Each message is made once per move (former status → new), not once per file.
     for (old, new), pks in moves.items():
-        Dossier.objects.filter(pk__in=pks).update(status=new, updated_at=now)
+        if plan is None:
+            Dossier.objects.filter(pk__in=pks).update(status=new, updated_at=now)
+        else:
+            plan.moves.setdefault((old, new), array("q")).extend(pks)
         message = rules.contact_check_message(old, new)
         for pk in pks:
             said[pk] = message
@@ -132,7 +161,12 @@ class ContactRulesMixin:
         raise NotImplementedError
 
     def finish(self) -> None:
-        ids = list(self.per_dossier)
+        self.rules_run(list(self.per_dossier))
+
+    def rules_run(self, ids, *, starred=frozenset(), plan: Plan | None = None) -> None:
+        """The default rule, the status rule and the journal entry of each of these
+        files; with ``plan``, the rules' writes are put in it (``plan_apply``) and
+        only the journal entries are written."""
         # PostgreSQL: large chunks, since its planner reads the files table whole for
         # the status rule (cheaper, it estimates, than thousands of index probes),
         # once per chunk. SQLite probes the index: small chunks, less memory.
@@ -140,8 +174,8 @@ class ContactRulesMixin:
         journal_message = str(self.journal_message)  # translated once
         documents: dict[tuple, dict] = {}
         for chunk in chunked(ids, size):
-            defaults = default_rule_enforce_bulk(chunk)
-            statuses = dossier_contact_status_refresh_bulk(chunk)
+            defaults = default_rule_enforce_bulk(chunk, starred=starred, plan=plan)
+            statuses = dossier_contact_status_refresh_bulk(chunk, plan=plan)
             entries = []
             # Files share their counts: each set of counts is described once.
             described: dict[tuple[int, ...], str] = {}
@@ -177,6 +211,67 @@ class ContactRulesMixin:
                     journal_insert(entries)
                     entries = []
             journal_insert(entries)
+
+
+def plan_apply(plan: Plan, *, skip=frozenset()) -> None:
+    """Write what ``rules_run(plan=…)`` decided, but for the files in ``skip``. The
+    caller holds the files' locks. Each write is guarded by the state it was decided
+    on (a means still validated, a file still in the former status)."""
+    size = chunk_size(postgresql=10_000, sqlite=500)
+    stars = [
+        pk
+        for dossier_id, pk in zip(plan.star_files, plan.star_points, strict=True)
+        if dossier_id not in skip
+    ]
+    for chunk in chunked(stars, size):
+        ContactPoint.objects.filter(among(ContactPoint, "id", chunk), status=Status.VALID).update(
+            is_default=True
+        )
+    now = timezone.now()
+    for (old, new), pks in plan.moves.items():
+        for chunk in chunked([pk for pk in pks if pk not in skip], size):
+            Dossier.objects.filter(among(Dossier, "id", chunk), status=old).update(
+                status=new, updated_at=now
+            )
+
+
+def files_changed_since(dossier_ids, since) -> set[int]:
+    """The files among these whose journal has an entry by someone else than an import
+    since ``since``: every service writes one in the transaction of its change (and
+    only one import runs at a time)."""
+    changed: set[int] = set()
+    for chunk in chunked(sorted(dossier_ids), chunk_size(postgresql=10_000, sqlite=500)):
+        changed.update(
+            JournalEntry.objects.filter(
+                among(JournalEntry, "dossier_id", chunk), created_at__gte=since
+            )
+            .exclude(actor_kind=JournalEntry.ActorKind.IMPORT)
+            .order_by()
+            .values_list("dossier_id", flat=True)
+            .distinct()
+        )
+    return changed
+
+
+def journal_mark() -> int:
+    """The last key of the journal (its entries' keys grow with time)."""
+    return JournalEntry.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+def files_changed_after(dossier_ids: set[int], mark: int) -> set[int]:
+    """``files_changed_since`` by the journal's keys: the files among these with an
+    entry by someone else than an import after ``mark`` (one range of the primary
+    key instead of a probe per file)."""
+    return {
+        dossier_id
+        for dossier_id in JournalEntry.objects.filter(id__gt=mark)
+        .exclude(actor_kind=JournalEntry.ActorKind.IMPORT)
+        .order_by()
+        .values_list("dossier_id", flat=True)
+        .distinct()
+        .iterator(chunk_size=10_000)
+        if dossier_id in dossier_ids
+    }
 
 
 def error_text(message: str) -> str:

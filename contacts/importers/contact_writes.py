@@ -2,14 +2,36 @@
 « import » evidence of the means the file qualified, in bulk statements whose
 number does not grow with the batch. What a row may change is decided by
 ``contacts.rules``: the same rules as the contact form's and the services'.
+
+An import writes in two phases so that agents never wait for it (issue 15):
+
+- **staging**, batch by batch while the file is read: the rows of contacts that do
+  not exist yet are written at once (contacts, means, their « import » evidence):
+  rows nobody else can see until the import commits, so no lock on anything an
+  agent works on (the means' stars are not given yet: ``_stars``); the rows of
+  contacts that already exist are put aside on disk (``_later``), untouched;
+- **apply** (``finish``, at the end, in the same transaction): on PostgreSQL, when no
+  row was put aside, the end-of-file rules are first worked out without the lock and
+  their journal entries written (``Plan``); then the touched files are locked as the
+  services lock them, the rows put aside are resolved and written (``apply_staged``),
+  the stars given, and the rules' writes made, except for the files an agent changed
+  since the rules ran (their journal says so), whose rules run again. Every decision
+  that depends on what agents may change is thus taken, or checked, under the lock,
+  on the state as it is then, never on a state read before.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import pickle
+import tempfile
+import time
+from array import array
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import IntEnum
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +40,8 @@ from dossiers.models import JournalEntry
 from dossiers.services import journal_entry_build
 from recouvrement.importing.bulk import (
     among,
+    check_constraints,
+    chunk_size,
     ids_reservable,
     insert_objects,
     new_instance,
@@ -27,9 +51,25 @@ from recouvrement.importing.bulk import (
 
 from .. import rules
 from ..models import Contact, ContactPoint, Evidence
-from .common import EVIDENCE_INSERT, POINT_FIELDS, lock_dossiers
+from .common import (
+    EVIDENCE_INSERT,
+    POINT_FIELDS,
+    Plan,
+    files_changed_after,
+    files_changed_since,
+    journal_mark,
+    lock_dossiers,
+    plan_apply,
+)
 
 Status = ContactPoint.Status
+#: An agent's change whose journal entry is this much older than the start of the
+#: end-of-file rules is taken as seen by them (a service's transaction lasts
+#: milliseconds); a younger one makes its file's rules run again under the lock.
+CHANGES_MARGIN = timedelta(minutes=1)
+#: the kinds of means as small numbers (the staged stars are kept in arrays)
+KINDS = tuple(ContactPoint.Kind.values)
+KIND_NUMBERS = {kind: number for number, kind in enumerate(KINDS)}
 
 CONTACT_INSERT = (
     "dossier_id",
@@ -101,13 +141,40 @@ class _PointWrites:
 class ContactWrites:
     """``write_batch`` of ``ContactImporter``, step by step."""
 
+    #: False while the file is read (staging), True in ``apply_staged``
+    _applying = False
+    _later = None  # the rows put aside (a temporary file of pickled batches)
+    _stars = None  # new means to star at the apply: (id, file id, kind number)
+    #: the contacts the previous batch created (staging)
+    _own_contacts: set[int] = frozenset()
+    #: (monotonic time, last journal key) while staging, every 10 s
+    _marks: list[tuple[float, int]] = ()
+
     def write_batch(self, records: list[ContactRow]) -> None:
         now = timezone.now()
         rows: list[tuple[int, ContactRow]] = with_dossier_ids(self, records)
         if not rows:
             return
-        lock_dossiers({d for d, _row in rows})
-        contacts, new_contacts, touched_contacts = self._write_contacts(rows, now)
+        known = self._known_contacts(rows)
+        if self._applying:
+            lock_dossiers({d for d, _row in rows})
+        else:
+            # A contact this import created in the previous batch (its rows straddle
+            # two batches) is still seen by nobody else: its rows are written now.
+            own = self._own_contacts
+            aside = {key for key, contact in known.items() if contact.pk not in own}
+            later = [row for d, row in rows if (d, row.key) in aside]
+            if later:
+                self._put_aside(later)
+                rows = [(d, row) for d, row in rows if (d, row.key) not in aside]
+            known = {key: contact for key, contact in known.items() if key not in aside}
+        contacts, new_contacts, touched_contacts = self._write_contacts(rows, now, known)
+        if not self._applying:
+            self._own_contacts = {c.pk for c in new_contacts.values()}
+            clock = time.monotonic()
+            if not self._marks or clock - self._marks[-1][0] >= 10:
+                # where the journal stood, every 10 s: see finish()
+                self._marks = [*self._marks, (clock, journal_mark())]
         points = self._existing_points(
             [c.pk for k, c in contacts.items() if k not in new_contacts and c.pk is not None]
         )
@@ -123,9 +190,15 @@ class ContactWrites:
                     points[(contact.pk, row.kind, row.value_key)] = point
             else:
                 self._update_point(point, row, now, writes, contact.pk in touched_contacts)
+        staged_stars: list[ContactPoint] = []
         if writes.new_defaults:
-            self._move_stars(writes, points)
-        if writes.changed:
+            if self._applying:
+                self._move_stars(writes, points)
+            else:
+                # Only new means here (of new contacts): the star waits for the apply,
+                # where the file's current default, which an agent may move, is locked.
+                staged_stars = writes.new_defaults
+        if writes.changed and writes.fields:  # (a staged star alone changes no field yet)
             update_objects(ContactPoint, list(writes.changed.values()), sorted(writes.fields))
         fresh: list[ContactPoint] = []
         if writes.new:
@@ -141,6 +214,100 @@ class ContactWrites:
             insert_objects(ContactPoint, writes.new, fields, returning=True)
         if writes.qualified:
             self._record_import_evidence(writes.qualified, now, fresh)
+        if staged_stars:
+            if self._stars is None:
+                self._stars = (array("q"), array("q"), array("b"))
+            ids, files, kinds = self._stars
+            for point in staged_stars:
+                ids.append(point.pk)
+                files.append(point.dossier_id)
+                kinds.append(KIND_NUMBERS[point.kind])
+
+    # -- the two phases ------------------------------------------------------------------
+    def finish(self) -> None:
+        if self._later is not None or connection.vendor != "postgresql":
+            # Rows of existing contacts to write (or SQLite, where nobody else writes
+            # during an import): everything under the lock.
+            self.apply_staged()
+            super().finish()  # the default rule, the status rule, the journal
+            return
+        # Only new contacts: the rules are run first without the lock, on the state
+        # as it is now (the stars to give counted as given), their journal entries
+        # written; under the lock, the staged stars and the rules' writes follow, but
+        # for the files an agent changed meanwhile, whose rules run again.
+        since = timezone.now() - CHANGES_MARGIN
+        margin_ago = time.monotonic() - CHANGES_MARGIN.total_seconds()
+        older = [mark for clock, mark in self._marks if clock <= margin_ago]
+        mark = journal_mark()
+        ids = list(self.per_dossier)
+        starred = set()
+        if self._stars is not None:
+            starred = {(d, KINDS[k]) for d, k in zip(self._stars[1], self._stars[2], strict=True)}
+        plan = Plan()
+        self.rules_run(ids, starred=starred, plan=plan)
+        del starred
+        check_constraints()  # the journal entries' foreign keys, before the lock
+        self.apply_staged()  # locks the files, gives the staged stars
+        if older:
+            # One range of the journal's keys: the entries made since it stood at
+            # the last mark older than the margin.
+            changed = files_changed_after(set(ids), older[-1])
+        else:  # a short import: its files' journals, by date
+            changed = files_changed_since(ids, since)
+        plan_apply(plan, skip=changed)
+        if changed:
+            JournalEntry.objects.filter(
+                among(JournalEntry, "dossier_id", sorted(changed)),
+                id__gt=mark,
+                actor_kind=JournalEntry.ActorKind.IMPORT,
+                action=JournalEntry.Action.IMPORT,
+            ).delete()
+            self.rules_run(sorted(changed))
+
+    def _put_aside(self, rows: list[ContactRow]) -> None:
+        if self._later is None:
+            # Lives from the first row put aside to the apply, which closes it.
+            self._later = tempfile.TemporaryFile(prefix="recouvrement-import-")  # noqa: SIM115
+        pickle.dump(rows, self._later, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def apply_staged(self) -> None:
+        """The apply: lock the touched files (as ``dossiers.services.dossier_lock``
+        does), then write the rows put aside and give the staged stars, on the state
+        of the files as it is under the lock. The caller runs the end-of-file rules
+        next, still under it."""
+        self._applying = True
+        lock_dossiers(set(self.per_dossier))
+        if self._later is not None:
+            later, self._later = self._later, None
+            with later:
+                later.seek(0)
+                while True:
+                    try:
+                        rows = pickle.load(later)  # noqa: S301 - our own file, this run
+                    except EOFError:
+                        break
+                    self.write_batch(rows)
+        if self._stars is not None:
+            self._give_stars(*self._stars)
+            self._stars = None
+
+    @staticmethod
+    def _give_stars(ids: array, files: array, kinds: array) -> None:
+        """The stars the file gives to new means: each (file, kind)'s current default
+        loses it, then the new means takes it (one default per file and kind; the file
+        names at most one per file and kind, checked when it was read)."""
+        size = chunk_size(postgresql=10_000, sqlite=500)
+        by_kind: dict[str, list[tuple[int, int]]] = {}
+        for pk, dossier_id, kind in zip(ids, files, kinds, strict=True):
+            by_kind.setdefault(KINDS[kind], []).append((dossier_id, pk))
+        for kind, pairs in by_kind.items():
+            for chunk in chunked(pairs, size):
+                dossier_ids = [d for d, _pk in chunk]
+                pks = [pk for _d, pk in chunk]
+                ContactPoint.objects.filter(
+                    among(ContactPoint, "dossier_id", dossier_ids), kind=kind, is_default=True
+                ).update(is_default=False)
+                ContactPoint.objects.filter(among(ContactPoint, "id", pks)).update(is_default=True)
 
     def _rectification(self, contact: Contact, before: dict[str, str]):
         after = {field: getattr(contact, field) for field in before}
@@ -157,10 +324,9 @@ class ContactWrites:
             data={"contact": contact.pk, "fields": list(before), "before": before, "after": after},
         )
 
-    def _write_contacts(self, rows, now):
-        """The batch's contacts: one query for those that exist, one insert for the
-        new ones, one update for the changed ones. Returns them by (file, key), the
-        new ones, and the keys of the changed ones."""
+    @staticmethod
+    def _known_contacts(rows) -> dict[tuple[int, str], Contact]:
+        """The batch's contacts that exist, by (file, key): one query per 500 files."""
         contacts: dict[tuple[int, str], Contact] = {}
         keys = sorted({r.key for _dossier, r in rows})
         for chunk in chunked(sorted({d for d, _row in rows}), 500):
@@ -168,6 +334,12 @@ class ContactWrites:
                 among(Contact, "dossier_id", chunk), among(Contact, "external_key", keys)
             ):
                 contacts[(contact.dossier_id, contact.external_key)] = contact
+        return contacts
+
+    def _write_contacts(self, rows, now, contacts):
+        """The batch's contacts (``contacts``: those that exist): one insert for the
+        new ones, one update for the changed ones. Returns them by (file, key), the
+        new ones, and the keys of the changed ones."""
         new_contacts: dict[tuple[int, str], Contact] = {}
         changed_contacts: dict[int, Contact] = {}
         contact_fields: set[str] = set()

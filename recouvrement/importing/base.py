@@ -30,7 +30,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..spreadsheet import csv_writer
-from .bulk import analyze  # noqa: F401 (PostgreSQL's statistics, re-exported)
+from .bulk import (
+    analyze,  # noqa: F401 (PostgreSQL's statistics, re-exported)
+    check_constraints,
+)
 from .child import parse_in_child
 from .counting import Counters, KeyLines  # noqa: F401 (Counters: re-exported for importers)
 from .locking import import_lock
@@ -402,6 +405,9 @@ def run_import(
                     # next import's lookups (and the end-of-file rules) are planned
                     # on the table as it now is.
                     analyze(importer.analyze_tables, counter[0])
+                # The deferred foreign-key checks of the staged rows, before finish()
+                # locks anything (bulk.check_constraints).
+                check_constraints()
                 importer.finish()
                 result.rows = counter[0]
                 keep = not dry_run and (skip_invalid or not importer.errors)

@@ -301,9 +301,11 @@ def null_safe_differs() -> str:
 
 
 def lock_rows(model, ids) -> None:
-    """``SELECT … FOR UPDATE`` of these rows, in key order, one statement per 5,000
-    keys: an import serialises with the services, which lock the same rows. SQLite
-    has one writer at a time anyway (and no row locks)."""
+    """``SELECT … FOR NO KEY UPDATE`` of these rows, in key order, one statement per
+    5,000 keys: an import serialises with the services, which lock the same rows the
+    same way (``dossiers.services.dossier_lock``); the weaker mode lets the foreign-key
+    checks of rows inserted meanwhile (``FOR KEY SHARE``) through. SQLite has one
+    writer at a time anyway (and no row locks)."""
     if connection.vendor != "postgresql" or not ids:
         return
     ids = sorted(ids)
@@ -312,9 +314,24 @@ def lock_rows(model, ids) -> None:
         list(
             model.objects.filter(among(model, "id", chunk))
             .order_by("pk")
-            .select_for_update()
+            .select_for_update(no_key=True)
             .values_list("pk", flat=True)
         )
+
+
+def check_constraints() -> None:
+    """PostgreSQL: run the deferred foreign-key checks of the rows written so far now
+    (``SET CONSTRAINTS ALL IMMEDIATE``) rather than at COMMIT. An import does it before
+    it locks the files it touches, so that the checks of its many rows (seconds for
+    hundreds of thousands) are not done while agents wait for those locks. The checks
+    take ``FOR KEY SHARE`` locks, which agents' ``FOR NO KEY UPDATE`` does not block.
+    The later statements are deferred again (the rows written with keys reserved
+    before their target exists need it; every deferrable constraint of the project
+    is a foreign key, initially deferred)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def chunk_size(*, postgresql: int, sqlite: int) -> int:
