@@ -30,7 +30,7 @@ def fold(contacts: list[Contact], *, unfold: bool) -> tuple[list[Contact], int]:
     """The contacts to render (each with ``shown_points`` and ``folded_points``) and how
     many were folded. A contact or means holding a default is never folded."""
     for contact in contacts:
-        points = list(contact.points.all())
+        points = contact.visible_points  # contacts.selectors.contact_block
         shown = [p for i, p in enumerate(points) if unfold or i < POINTS_SHOWN or p.is_default]
         contact.shown_points = shown
         contact.folded_points = len(points) - len(shown)

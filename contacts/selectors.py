@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from dossiers.models import Dossier
 from dossiers.selectors import SearchMatcher
@@ -15,31 +15,40 @@ from .normalize import NormalizationError, normalize_phone
 SHOW_INVALID_SESSION_KEY = "show_invalid_contacts"
 
 
-def contact_points_queryset(*, show_invalid: bool) -> QuerySet[ContactPoint]:
-    # Phones first, then e-mails, then postal addresses, as on the design.
-    kind_order = Case(
-        When(kind=ContactPoint.Kind.PHONE, then=Value(0)),
-        When(kind=ContactPoint.Kind.EMAIL, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    status_order = Case(
-        When(status=ContactPoint.Status.VALID, then=Value(0)),
-        When(status=ContactPoint.Status.PENDING, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
+_KIND_RANK = {ContactPoint.Kind.PHONE: 0, ContactPoint.Kind.EMAIL: 1}
+_STATUS_RANK = {ContactPoint.Status.VALID: 0, ContactPoint.Status.PENDING: 1}
+
+
+def contact_point_order(point: ContactPoint) -> tuple:
+    """The block's order of a contact's means: phones first, then e-mails, then postal
+    addresses, as on the design; the default first, then valid, pending, invalid; the
+    latest validated first (never validated last), then the oldest created. Sorted in
+    Python: a contact has a handful of means, and the same order as SQL ``CASE``
+    expressions cost more to compile than the sort (issue 15)."""
+    validated = point.validated_at
     return (
-        ContactPoint.objects.visible(show_invalid)
-        .select_related("last_evidence__recorded_by", "created_by")
-        .order_by(kind_order, "-is_default", status_order, "-validated_at", "created_at", "id")
+        _KIND_RANK.get(point.kind, 2),
+        not point.is_default,
+        _STATUS_RANK.get(point.status, 2),
+        (0, -validated.timestamp()) if validated is not None else (1, 0),
+        point.created_at,
+        point.pk,
+    )
+
+
+def contact_points_queryset(*, show_invalid: bool) -> QuerySet[ContactPoint]:
+    """A contact's visible means with what the block shows of their evidence and
+    author; ``contact_block`` puts them in ``contact_point_order``."""
+    return ContactPoint.objects.visible(show_invalid).select_related(
+        "last_evidence__recorded_by", "created_by"
     )
 
 
 def contact_block(*, dossier: Dossier, show_invalid: bool) -> list[Contact]:
     """The file's contacts with their visible means, in two queries whatever their number.
 
-    Each contact carries ``hidden_invalid`` (its invalid means not shown) and each
+    Each contact carries ``visible_points`` (its visible means, in
+    ``contact_point_order``), ``hidden_invalid`` (its invalid means not shown) and each
     means ``current_default``: the default of its kind in the file, named by the
     confirmation asked before the star moves.
     """
@@ -49,18 +58,24 @@ def contact_block(*, dossier: Dossier, show_invalid: bool) -> list[Contact]:
         contacts_qs = contacts_qs.annotate(hidden_invalid=Count("points", filter=invalid))
     contacts = list(
         contacts_qs.prefetch_related(
-            Prefetch("points", queryset=contact_points_queryset(show_invalid=show_invalid))
+            Prefetch(
+                "points",
+                queryset=contact_points_queryset(show_invalid=show_invalid),
+                to_attr="visible_points",
+            )
         ).order_by("created_at", "id")
     )
+    for contact in contacts:
+        contact.visible_points.sort(key=contact_point_order)
     # A default is always validated, hence always visible: no query needed.
     defaults = {
         point.kind: point
         for contact in contacts
-        for point in contact.points.all()
+        for point in contact.visible_points
         if point.is_default
     }
     for contact in contacts:
-        for point in contact.points.all():
+        for point in contact.visible_points:
             point.current_default = defaults.get(point.kind)
     return contacts
 

@@ -96,7 +96,8 @@ def dossier_panel(*, dossier: Dossier, user) -> dict:
         "disputed": disputed,
         "disputed_ids": set(disputed),
         "external_actions": actions,
-        "settled": dossier.receivables.exists() and dossier.outstanding == 0,
+        # A balance means receivables: the query only for a file with nothing due.
+        "settled": dossier.outstanding == 0 and dossier.receivables.exists(),
         "can_add_payment": user.has_perm("paiements.add_payment"),
         "can_receipt": user.has_perm("pieces.add_piece"),
         "can_add_promise": user.has_perm("paiements.add_promise"),

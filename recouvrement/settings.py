@@ -147,6 +147,12 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Kept open across requests as on PostgreSQL (issue 15): opening the file
+            # and running the PRAGMAs above cost every request otherwise. Safe with
+            # WAL and autocommit (each statement sees the latest commit); a broken
+            # connection is replaced at the next request (health check).
+            "CONN_MAX_AGE": int(os.environ.get("DATABASE_CONN_MAX_AGE", "600")),
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 

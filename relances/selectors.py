@@ -65,15 +65,13 @@ def scenario_panel(request, dossier: Dossier) -> dict:
 
 def dossier_panel(dossier: Dossier) -> dict:
     """Context of templates/relances/_dossier_panel.html: the scenario, the last step
-    done, the next one with its date, the next reminder around an instalment. One
-    query (subqueries)."""
+    done, the next one with its date, the next reminder around an instalment. Two
+    queries: the run (with the next instalment and the scenario's « rappel avant
+    échéance » as subqueries), then, for a running scenario, its open actions (a
+    handful: the next step and the instalment reminders already planned). Twelve
+    subqueries in one statement cost more to compile than the second statement does
+    (issue 15)."""
     today = timezone.localdate()
-    open_action = PlannedAction.objects.filter(
-        run=OuterRef("pk"), state__in=PlannedAction.OPEN_STATES, instalment__isnull=True
-    ).order_by("pk")
-    open_reminder = PlannedAction.objects.filter(
-        run=OuterRef("pk"), state__in=PlannedAction.OPEN_STATES, instalment__isnull=False
-    ).order_by("due_at", "pk")
     next_instalment = (
         instalments_remindable(BEFORE, today=today)
         .filter(promise__dossier_id=OuterRef("dossier_id"))
@@ -86,14 +84,6 @@ def dossier_panel(dossier: Dossier) -> dict:
         ScenarioRun.objects.select_related("scenario", "last_step")
         .filter(dossier=dossier)
         .annotate(
-            next_label=Subquery(open_action.values("step__label")[:1]),
-            next_due_at=Subquery(open_action.values("due_at")[:1]),
-            next_state=Subquery(open_action.values("state")[:1]),
-            reminder_label=Subquery(open_reminder.values("step__label")[:1]),
-            reminder_due_at=Subquery(open_reminder.values("due_at")[:1]),
-            reminder_state=Subquery(open_reminder.values("state")[:1]),
-            reminder_date=Subquery(open_reminder.values("instalment__due_date")[:1]),
-            reminder_amount=Subquery(open_reminder.values("instalment__amount")[:1]),
             instalment_date=Subquery(next_instalment.values("due_date")[:1]),
             instalment_amount=Subquery(next_instalment.values("amount")[:1]),
             before_label=Subquery(before_step.values("label")[:1]),
@@ -102,6 +92,8 @@ def dossier_panel(dossier: Dossier) -> dict:
         .order_by("-started_on", "-id")
         .first()
     )
+    if run is not None:
+        _open_actions(run)
     active = run is not None and run.state == ScenarioRun.State.ACTIVE
     next_step = None
     if active and run.next_label:
@@ -122,6 +114,42 @@ def dossier_panel(dossier: Dossier) -> dict:
         "relance_next": next_step,
         "relance_instalment": _panel_reminder(run, today) if active else None,
     }
+
+
+def _open_actions(run: ScenarioRun) -> None:
+    """Sets on ``run`` the next step's action (the oldest open one without an
+    instalment) and the next instalment reminder (the earliest open one with an
+    instalment): ``next_label``/``next_due_at``/``next_state`` and ``reminder_*``,
+    ``None`` when there is none."""
+    run.next_label = run.next_due_at = run.next_state = None
+    run.reminder_label = run.reminder_due_at = run.reminder_state = None
+    run.reminder_date = run.reminder_amount = None
+    if run.state != ScenarioRun.State.ACTIVE:
+        return
+    rows = PlannedAction.objects.filter(run=run, state__in=PlannedAction.OPEN_STATES).values_list(
+        "pk",
+        "instalment_id",
+        "step__label",
+        "due_at",
+        "state",
+        "instalment__due_date",
+        "instalment__amount",
+    )
+    steps = [r for r in rows if r[1] is None]
+    reminders = [r for r in rows if r[1] is not None]
+    if steps:
+        _pk, _i, run.next_label, run.next_due_at, run.next_state, _d, _a = min(steps)
+    if reminders:
+        first = min(reminders, key=lambda r: (r[3], r[0]))
+        (
+            _pk,
+            _i,
+            run.reminder_label,
+            run.reminder_due_at,
+            run.reminder_state,
+            run.reminder_date,
+            run.reminder_amount,
+        ) = first
 
 
 def _panel_reminder(run: ScenarioRun, today: datetime.date) -> PanelInstalmentReminder | None:

@@ -314,6 +314,10 @@ class TestClientFile:
         contact = factories.ContactFactory(dossier=dossier)
         factories.ContactPointFactory(contact=contact, kind="email")
         factories.NoteFactory(dossier=dossier, author=owner)
+        # One receivable still due, as in the big file: a file with nothing due asks
+        # whether it has receivables at all (« Soldé »), one more query.
+        factories.ReceivableFactory(dossier=dossier, number="F-SMALL")
+        dossier_refresh_totals(dossier_ids=[dossier.pk])
         owner_client.get(url)
         with CaptureQueriesContext(connection) as small:
             owner_client.get(url)
