@@ -84,6 +84,7 @@ def two_validated_phones(dossier):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")  # a flush before may have removed the groups
 def test_an_agents_star_and_note_commit_while_the_import_is_staging(
     csv_file, run_import, monkeypatch
 ):
@@ -127,6 +128,7 @@ def test_an_agents_star_and_note_commit_while_the_import_is_staging(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")  # a flush before may have removed the groups
 def test_a_means_an_agent_invalidates_during_the_import_is_checked_again_at_the_apply(
     csv_file, run_import, monkeypatch
 ):
@@ -228,6 +230,7 @@ def test_an_apply_that_fails_half_way_leaves_nothing(csv_file, run_import, monke
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")  # a flush before may have removed the groups
 @pytest.mark.parametrize("margin", ["1 minute", "none"])
 def test_a_file_an_agent_changes_after_the_rules_ran_gets_them_again_under_the_lock(
     csv_file, run_import, monkeypatch, margin
