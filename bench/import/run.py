@@ -27,11 +27,13 @@ import generate  # noqa: E402
 PYTHON = sys.executable
 
 
-def database_env(kind: str, args) -> dict:
+def database_env(kind: str, args, sqlite_name: str = "bench.sqlite3") -> dict:
+    """The environment of a fresh database: the SQLite file removed, or the PostgreSQL
+    database dropped and created again."""
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     if kind == "sqlite":
-        path = args.data / "bench.sqlite3"
+        path = args.data / sqlite_name
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         env["SQLITE_PATH"] = str(path)

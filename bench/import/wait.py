@@ -37,6 +37,9 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import database_env as fresh_database_env  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -49,23 +52,9 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def database_env(args) -> dict:
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
+    env = fresh_database_env(args.database, args, sqlite_name="wait.sqlite3")
     env["DJANGO_DEBUG"] = "1"
     env["DJANGO_SETTINGS_MODULE"] = "recouvrement.settings"
-    if args.database == "sqlite":
-        path = args.data / "wait.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        env["SQLITE_PATH"] = str(path)
-    else:
-        import psycopg
-
-        base, name = args.pg_url.rsplit("/", 1)
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = args.pg_url
     return env
 
 
