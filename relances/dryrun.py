@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contacts.messaging.services import CommunicationError, message_render
+from contacts.messaging.rendering import CommunicationError, message_render
 from dossiers.models import Dossier
 
 from .calendar import start_of_day

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from email.utils import formatdate
 
 from django.conf import settings
@@ -34,13 +33,7 @@ from ..models import Communication, ContactPoint, Evidence, MessageTemplate
 from ..services import evidence_record
 from .letters import Letter, letter_pdf
 from .mail_backend import SendDeadlineExceeded
-from .placeholders import (
-    INSTALMENT_PLACEHOLDERS,
-    PLACEHOLDER_RE,
-    PlaceholderError,
-    placeholder_values,
-    placeholders_render,
-)
+from .rendering import CommunicationError, message_render, point_check
 from .sending import Outgoing, SendFailed, Transmitted, send_recorded
 from .sending import journal_data as communication_journal_data
 from .sms import sms_length, sms_normalize
@@ -60,75 +53,10 @@ CALL_EVIDENCE = {
 }
 
 
-class CommunicationError(ValueError):
-    """The action cannot be done as asked (message for the agent)."""
-
-
-@dataclass(frozen=True)
-class RenderedMessage:
-    subject: str
-    body: str
-
-
-def _check_point(*, dossier: Dossier, point: ContactPoint, kind: str, mobile: bool = False):
-    if point.dossier_id != dossier.pk or point.kind != kind:
-        raise CommunicationError(_("Ce moyen de contact n'appartient pas à ce dossier."))
-    if point.status == ContactPoint.Status.INVALID:
-        raise CommunicationError(
-            _("%(value)s est invalide : choisissez un autre moyen de contact.")
-            % {"value": point.display_value}
-        )
-    if mobile and not point.is_mobile:
-        raise CommunicationError(
-            _("%(value)s n'est pas un mobile : un SMS ne peut être envoyé qu'à un mobile.")
-            % {"value": point.display_value}
-        )
-
-
 def _with_note(message: str, note: str) -> str:
     """The caller's context (an automatic reminder's scenario and step) after the
     journal's sentence."""
     return f"{message} {note}" if note else message
-
-
-def message_render(
-    *,
-    dossier: Dossier,
-    point: ContactPoint | None = None,
-    subject: str = "",
-    body: str = "",
-    template: MessageTemplate | None = None,
-    extra_values: Mapping[str, str] | None = None,
-) -> RenderedMessage:
-    """The subject and body with their placeholders replaced (template text if none given).
-    ``extra_values``: the caller's own placeholders (an automatic reminder's instalment)."""
-    if template is not None:
-        subject = subject or template.subject
-        body = body or template.body
-    missing = [
-        name
-        for name in INSTALMENT_PLACEHOLDERS
-        if name in PLACEHOLDER_RE.findall(f"{subject}\n{body}") and name not in (extra_values or {})
-    ]
-    if missing:
-        # Only a reminder around an instalment knows which one it speaks of.
-        raise CommunicationError(
-            _(
-                "Ce modèle parle d'une échéance (%(names)s) : il ne sert qu'aux rappels "
-                "d'échéance d'un scénario de relance."
-            )
-            % {"names": ", ".join("{{ " + name + " }}" for name in missing)}
-        )
-    values = placeholder_values(
-        dossier=dossier, contact=point.contact if point else None, extra=extra_values
-    )
-    try:
-        return RenderedMessage(
-            subject=placeholders_render(subject, values),
-            body=placeholders_render(body, values),
-        )
-    except PlaceholderError as exc:
-        raise CommunicationError(" ".join(exc.messages)) from exc
 
 
 # --- Calls ------------------------------------------------------------------------
@@ -146,7 +74,7 @@ def call_report_record(
     """Record a call report; « abouti » validates the number, « faux numéro »
     invalidates it, an incoming call validates it (contact evidence rules)."""
     dossier = dossier_lock(dossier_id=point.dossier_id)
-    _check_point(dossier=dossier, point=point, kind=ContactPoint.Kind.PHONE)
+    point_check(dossier=dossier, point=point, kind=ContactPoint.Kind.PHONE)
     if incoming:
         outcome = Outcome.COMPLETED
     if outcome not in Outcome.values or outcome == Outcome.NONE:
@@ -215,7 +143,7 @@ def letter_build(
     extra_values: Mapping[str, str] | None = None,
 ) -> Letter:
     """The letter as it will be printed (for the preview and the PDF)."""
-    _check_point(dossier=dossier, point=point, kind=ContactPoint.Kind.POSTAL)
+    point_check(dossier=dossier, point=point, kind=ContactPoint.Kind.POSTAL)
     if template.channel != MessageTemplate.Channel.LETTER or not template.active:
         raise CommunicationError(_("Choisissez un modèle de courrier actif."))
     rendered = message_render(
@@ -315,7 +243,7 @@ def sms_prepare(
     extra_values: Mapping[str, str] | None = None,
 ) -> str:
     """The exact text that will be sent, or CommunicationError."""
-    _check_point(dossier=dossier, point=point, kind=ContactPoint.Kind.PHONE, mobile=True)
+    point_check(dossier=dossier, point=point, kind=ContactPoint.Kind.PHONE, mobile=True)
     body = sms_normalize(
         message_render(
             dossier=dossier, point=point, body=text, template=template, extra_values=extra_values
@@ -393,7 +321,7 @@ def email_build(
     user,
     extra_values: Mapping[str, str] | None = None,
 ) -> EmailMessage:
-    _check_point(dossier=dossier, point=point, kind=ContactPoint.Kind.EMAIL)
+    point_check(dossier=dossier, point=point, kind=ContactPoint.Kind.EMAIL)
     rendered = message_render(
         dossier=dossier,
         point=point,

@@ -12,7 +12,7 @@ from contacts.messaging.placeholders import (
     placeholders_check,
     placeholders_render,
 )
-from contacts.messaging.services import CommunicationError, message_render
+from contacts.messaging.rendering import CommunicationError, message_render
 from contacts.models import MessageTemplate
 
 ATTACKS = [

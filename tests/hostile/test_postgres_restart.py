@@ -24,6 +24,10 @@ import pytest
 
 requests = pytest.importorskip("requests")
 
+# Builds its own databases in other processes: the suite's database does not
+# matter, so the second (PostgreSQL) run of .ci/test skips it.
+pytestmark = pytest.mark.own_databases
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 PASSWORD = "motdepasse-solide-2026"
 

@@ -158,6 +158,7 @@ print(json.dumps(sorted((p.original_name, p.file.name, p.file.read().decode())
 """
 
 
+@pytest.mark.own_databases  # its own SQLite file, in other processes
 def test_backup_and_restore_with_pieces_on_s3(tmp_path, s3_endpoint):
     bucket = f"sauvegarde-{uuid.uuid4().hex[:12]}"
     _client(s3_endpoint).create_bucket(

@@ -18,6 +18,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+# Builds its own databases in other processes: the suite's database does not
+# matter, so the second (PostgreSQL) run of .ci/test skips it.
+pytestmark = pytest.mark.own_databases
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 CREATE = r"""

@@ -12,6 +12,10 @@ import pytest
 from django.conf import settings
 from django.template import engines
 
+# Builds its own databases in other processes: the suite's database does not
+# matter, so the second (PostgreSQL) run of .ci/test skips it.
+pytestmark = pytest.mark.own_databases
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
