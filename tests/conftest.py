@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from tests import factories
@@ -82,21 +84,42 @@ def reference_data_restore() -> None:
     get_or_create or equivalent."""
     from django.contrib.auth.models import Group
     from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.operations import RunPython
 
     if Group.objects.exists():
         return
-    loader = MigrationLoader(connection)
     with connection.schema_editor(atomic=True) as schema_editor:
-        for key in sorted(loader.disk_migrations):
-            if key[0] not in {"dossiers", "contacts", "pieces", "relances", "paiements", "rgpd"}:
-                continue
-            migration = loader.disk_migrations[key]
-            for operation in migration.operations:
-                if isinstance(operation, RunPython):
-                    state = loader.project_state(key, at_end=True)
-                    operation.code(state.apps, schema_editor)
+        for code, apps in _data_migrations(connection.alias):
+            code(apps, schema_editor)
+
+
+_DATA_MIGRATION_APPS = {"dossiers", "contacts", "pieces", "relances", "paiements", "rgpd"}
+
+
+@functools.cache
+def _data_migrations(alias: str) -> list:
+    """Each data migration's function with the historical models it runs on.
+
+    Rendering a migration's project state costs about as much as ``migrate``
+    itself (a second or more); the states never change during a run, so they are
+    rendered once per process, not after every flush."""
+    from django.db import connections
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    from recouvrement.groups import groups_sync
+
+    loader = MigrationLoader(connections[alias])
+    found = []
+    for key in sorted(loader.disk_migrations):
+        if key[0] not in _DATA_MIGRATION_APPS:
+            continue
+        for operation in loader.disk_migrations[key].operations:
+            # groups_sync (idempotent: every group gets every permission of theirs
+            # that exists) runs once, last, instead of once per migration calling it.
+            if isinstance(operation, RunPython) and operation.code is not groups_sync:
+                found.append((operation.code, loader.project_state(key, at_end=True).apps))
+    found.append((groups_sync, loader.project_state().apps))
+    return found
 
 
 @pytest.fixture
@@ -120,3 +143,23 @@ def pytest_collection_modifyitems(items):
             continue
         kwargs = {**marker.kwargs, "serialized_rollback": True}
         item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL the test database commits without waiting for its WAL to reach
+    the disk (``synchronous_commit = off``): each transactional test's flush and
+    each commit cost a disk flush otherwise, on a shared, slow disk. What other
+    connections see is unchanged; only a crash of the server could lose the last
+    commits, which no test here survives anyway (the restart test has its own
+    cluster)."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if connection.vendor != "postgresql":
+                continue
+            name = connection.ops.quote_name(connection.settings_dict["NAME"])
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
+                cursor.execute("SET synchronous_commit = off")
