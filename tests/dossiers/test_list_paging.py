@@ -185,3 +185,15 @@ def test_quick_widget_writes_what_django_writes(owner, colleague, query):
     form.is_valid()
     for name in ("q", "collaborateur", "statut", "tri"):
         assert _parsed(quick_widget(form[name])) == _parsed(form[name].as_widget()), name
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side cursors")
+def test_the_collaborators_filter_is_one_plain_query(owner_client, owner, colleague):
+    """Django's ModelChoiceIterator reads a select's choices through iterator(): on
+    PostgreSQL a server-side cursor (DECLARE, FETCH, CLOSE) for a handful of rows."""
+    make_files(owner, 3)
+    owner_client.get(list_url())  # the session settles
+    with CaptureQueriesContext(connection) as queries:
+        page = text(owner_client.get(list_url()))
+    assert colleague.username in page or colleague.get_full_name() in page
+    assert not [q["sql"] for q in queries if "CURSOR" in q["sql"].upper()]
