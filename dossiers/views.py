@@ -14,7 +14,7 @@ from recouvrement.access import can_view_dossiers, dossier_for_user
 from . import navigation, paging, selectors, services
 from .forms import NextActionForm, ReassignForm, StatusForm
 from .panels import FOLLOW_UP_PERMISSION
-from .rows import list_rows
+from .rows import LIST_FIELDS, list_rows
 
 
 def dossier_list_view(request):
@@ -24,7 +24,8 @@ def dossier_list_view(request):
         raise Http404
     # Navigation between files (issue 16): dossiers/navigation.py.
     dossier_list = navigation.dossier_list_from_query(request.user, request.GET)
-    view, form, queryset = dossier_list.view, dossier_list.form, dossier_list.queryset
+    view, form = dossier_list.view, dossier_list.form
+    queryset = dossier_list.queryset.only(*LIST_FIELDS)  # what the rows show
     if (match := navigation.exact_match(dossier_list)) is not None:
         return redirect("dossiers:detail", pk=match)
     navigation.remember_list(request)
