@@ -94,9 +94,14 @@ class Dossier(models.Model):
 
     @property
     def days_overdue(self) -> int | None:
+        return self.days_overdue_on(timezone.localdate())
+
+    def days_overdue_on(self, today) -> int | None:
+        """Days since the oldest unpaid due date, None when nothing is late (a list
+        reads today's date once for its rows)."""
         if self.oldest_due_date is None:
             return None
-        days = (timezone.localdate() - self.oldest_due_date).days
+        days = (today - self.oldest_due_date).days
         return days if days > 0 else None
 
 

@@ -49,6 +49,8 @@ def journal_context(request, dossier: Dossier) -> dict:
 # default, a team's single machine) counts exactly: its COUNT reads an index
 # (~3 ms at 100,000 files) and it has no cheap estimate.
 EXACT_COUNT_UP_TO = {"postgresql": 1000}
+# Unique, and held by the sort indexes by outstanding, by age and by reference.
+DEEP_PAGE_KEY = "reference"
 
 
 @dataclass
@@ -104,13 +106,17 @@ def list_page(queryset: QuerySet, per_page: int, number) -> ListPage:
     number = _page_number(number)
     offset = (number - 1) * per_page
     if offset:
-        # A deep page reads the keys first (the sort index alone: SQLite covers the
-        # row id, PostgreSQL's index-only scan after VACUUM), then its rows by key,
-        # put back in that order: else every skipped row is read whole (and joined
-        # to its agent).
-        ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])
-        by_id = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()} if ids else {}
-        rows = [by_id[pk] for pk in ids if pk in by_id]
+        # A deep page reads the keys first, from the sort index alone, then its rows
+        # by key, put back in that order: else every skipped row is read whole (and
+        # joined to its agent). The key is the reference (unique), which the sort
+        # indexes hold (``-outstanding, reference``, ``oldest_due_date, reference``):
+        # PostgreSQL's indexes do not hold the id, so reading ids visited the table
+        # for each of the 10,000 rows before page 200 (75 ms; 3 ms by reference,
+        # an index-only scan once VACUUM has marked the pages all-visible).
+        keys = list(queryset.values_list(DEEP_PAGE_KEY, flat=True)[offset : offset + per_page + 1])
+        found = queryset.filter(**{f"{DEEP_PAGE_KEY}__in": keys}).order_by() if keys else []
+        by_key = {getattr(row, DEEP_PAGE_KEY): row for row in found}
+        rows = [by_key[key] for key in keys if key in by_key]
     else:
         rows = list(queryset[: per_page + 1])
     page = ListPage(rows[:per_page], number, per_page, has_next=len(rows) > per_page)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,8 +13,8 @@ from recouvrement.access import can_view_dossiers, dossier_for_user
 
 from . import navigation, paging, selectors, services
 from .forms import NextActionForm, ReassignForm, StatusForm
-from .models import Dossier
 from .panels import FOLLOW_UP_PERMISSION
+from .rows import LIST_FIELDS, list_rows
 
 
 def dossier_list_view(request):
@@ -25,7 +24,8 @@ def dossier_list_view(request):
         raise Http404
     # Navigation between files (issue 16): dossiers/navigation.py.
     dossier_list = navigation.dossier_list_from_query(request.user, request.GET)
-    view, form, queryset = dossier_list.view, dossier_list.form, dossier_list.queryset
+    view, form = dossier_list.view, dossier_list.form
+    queryset = dossier_list.queryset.only(*LIST_FIELDS)  # what the rows show
     if (match := navigation.exact_match(dossier_list)) is not None:
         return redirect("dossiers:detail", pk=match)
     navigation.remember_list(request)
@@ -38,12 +38,17 @@ def dossier_list_view(request):
         # No COUNT of a million rows per page: see paging.list_page.
         page = paging.list_page(queryset, navigation.PAGE_SIZE, request.GET.get("page"))
         dossiers = page.object_list
-    dossiers = _list_rows(dossiers, first_rank=page.start_index() if page else 1)
+    # The rows are written in Python (dossiers/rows.py): the template engine spent
+    # most of the page's CPU on them.
+    rows = list_rows(
+        dossiers, first_rank=page.start_index() if page else 1, rank_param=navigation.RANK_PARAM
+    )
     querystring = request.GET.copy()
     querystring.pop("page", None)
     context = {
         "page": page,
         "dossiers": dossiers,
+        "rows": rows,
         "top_share": top_share,
         "form": form,
         "view": view,
@@ -52,20 +57,6 @@ def dossier_list_view(request):
         "today": timezone.localdate(),
     }
     return render(request, "dossiers/list.html", context)
-
-
-def _list_rows(dossiers, *, first_rank: int) -> list:
-    """What each row shows that the template would work out once per row: its link
-    (one ``reverse()`` for the page, the rank kept for « Dossier suivant ») and its
-    status label (choices flattened and translated once)."""
-    marker = "2147483647"
-    before, after = reverse("dossiers:detail", args=[int(marker)]).split(marker)
-    labels = {value: str(label) for value, label in Dossier.Status.choices}
-    rows = list(dossiers)
-    for rank, dossier in enumerate(rows, start=first_rank):
-        dossier.list_url = f"{before}{dossier.pk}{after}?{navigation.RANK_PARAM}={rank}"
-        dossier.status_label = labels.get(dossier.status, dossier.status)
-    return rows
 
 
 @require_POST

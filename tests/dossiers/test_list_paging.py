@@ -185,3 +185,32 @@ def test_quick_widget_writes_what_django_writes(owner, colleague, query):
     form.is_valid()
     for name in ("q", "collaborateur", "statut", "tri"):
         assert _parsed(quick_widget(form[name])) == _parsed(form[name].as_widget()), name
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side cursors")
+def test_the_collaborators_filter_is_one_plain_query(owner_client, owner, colleague):
+    """Django's ModelChoiceIterator reads a select's choices through iterator(): on
+    PostgreSQL a server-side cursor (DECLARE, FETCH, CLOSE) for a handful of rows."""
+    make_files(owner, 3)
+    owner_client.get(list_url())  # the session settles
+    with CaptureQueriesContext(connection) as queries:
+        page = text(owner_client.get(list_url()))
+    assert colleague.username in page or colleague.get_full_name() in page
+    assert not [q["sql"] for q in queries if "CURSOR" in q["sql"].upper()]
+
+
+def test_a_deep_page_reads_its_keys_from_the_sort_index(owner_client, owner):
+    """Page 3 reads the references of rows 101-151 (what the sort index by
+    outstanding holds: PostgreSQL's indexes hold no id, an index-only scan needs
+    every column it returns), then those rows, in the list's order."""
+    make_files(owner, 160)
+    owner_client.get(list_url(tri="encours", page=3))  # the session settles
+    with CaptureQueriesContext(connection) as queries:
+        page = text(owner_client.get(list_url(tri="encours", page=3)))
+    keys = [q["sql"] for q in queries if "OFFSET 100" in q["sql"]]
+    assert len(keys) == 1
+    selected = keys[0].split(" FROM ", 1)[0]
+    assert '"reference"' in selected and '"id"' not in selected, selected
+    # Every file has 0 €: by reference within the same outstanding.
+    assert "P-100" in page and "P-149" in page and "P-099" not in page and "P-150" not in page
+    assert page.index("P-100") < page.index("P-125") < page.index("P-149")
