@@ -44,7 +44,7 @@ def contact_block_context(request, dossier: Dossier) -> dict:
         "dossier": dossier,
         **folded,
         # What each row shows, worked out once per render (issue 15): contacts/rows.py.
-        **rows.decorate(request, dossier.pk, folded["contacts"]),
+        **rows.decorate(request, dossier.pk, folded["contacts"], folded["unfold_query"]),
         "show_invalid": show_invalid,
         "reassign_form": ReassignForm(initial={"assigned_to": dossier.assigned_to_id}),
         "can_reassign": request.user.has_perm("dossiers.reassign_dossier"),
