@@ -320,9 +320,8 @@ class _Block:
         return SafeString("".join(html))
 
 
-def decorate(request, dossier_pk: int, contacts: list[Contact], unfold_query: str) -> dict:
-    """Sets on each contact ``html`` (its article, with its shown means); returns the
-    block's per-render context (permissions, the CSRF field)."""
+def decorate(request, dossier_pk: int, contacts: list[Contact], unfold_query: str) -> None:
+    """Sets on each contact ``html``: its article, with its shown means."""
     block = _Block(request, dossier_pk, unfold_query)
     displays: dict[int, str] = {}
     for contact in contacts:
@@ -330,9 +329,3 @@ def decorate(request, dossier_pk: int, contacts: list[Contact], unfold_query: st
             displays[point.pk] = conditional_escape(point.display_value)
     for contact in contacts:
         contact.html = block.contact(contact, displays)
-    return {
-        "can_change_point": block.can_change,
-        "can_change_contact": block.can_change_contact,
-        "can_export": block.can_export,
-        "csrf_input": block.csrf,
-    }

@@ -41,11 +41,11 @@ def contact_block_context(request, dossier: Dossier) -> dict:
     folded = folded_block_context(
         request, contact_block(dossier=dossier, show_invalid=show_invalid)
     )
+    # Each contact's article, written once per render (issue 15): contacts/rows.py.
+    rows.decorate(request, dossier.pk, folded["contacts"], folded["unfold_query"])
     return {
         "dossier": dossier,
         **folded,
-        # What each row shows, worked out once per render (issue 15): contacts/rows.py.
-        **rows.decorate(request, dossier.pk, folded["contacts"], folded["unfold_query"]),
         "show_invalid": show_invalid,
         # The collaborators' query only for who may reassign (the form's only reader).
         "reassign_form": ReassignForm(initial={"assigned_to": dossier.assigned_to_id})
