@@ -36,18 +36,22 @@ QUALIFY_ACTIONS = {
 
 def contact_block_context(request, dossier: Dossier) -> dict:
     show_invalid = bool(request.session.get(SHOW_INVALID_SESSION_KEY, False))
+    can_reassign = request.user.has_perm("dossiers.reassign_dossier")
     # a11y (issue 16): a large file folds its contacts and means.
     folded = folded_block_context(
         request, contact_block(dossier=dossier, show_invalid=show_invalid)
     )
+    # Each contact's article, written once per render (issue 15): contacts/rows.py.
+    rows.decorate(request, dossier.pk, folded["contacts"], folded["unfold_query"])
     return {
         "dossier": dossier,
         **folded,
-        # What each row shows, worked out once per render (issue 15): contacts/rows.py.
-        **rows.decorate(request, dossier.pk, folded["contacts"]),
         "show_invalid": show_invalid,
-        "reassign_form": ReassignForm(initial={"assigned_to": dossier.assigned_to_id}),
-        "can_reassign": request.user.has_perm("dossiers.reassign_dossier"),
+        # The collaborators' query only for who may reassign (the form's only reader).
+        "reassign_form": ReassignForm(initial={"assigned_to": dossier.assigned_to_id})
+        if can_reassign
+        else None,
+        "can_reassign": can_reassign,
     }
 
 

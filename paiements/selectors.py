@@ -50,15 +50,14 @@ def payments_panel(request, dossier: Dossier) -> dict:
 
 def dossier_panel(*, dossier: Dossier, user) -> dict:
     """Context of templates/paiements/_dossier_panel.html (a fixed number of queries)."""
+    # Who recorded a payment is not shown here: no join of the users (issue 15).
     payments = list(
-        dossier.payments.select_related("recorded_by")
-        .prefetch_related(
+        dossier.payments.prefetch_related(
             Prefetch(
                 "allocations",
                 queryset=Allocation.objects.select_related("receivable").order_by("id"),
             )
-        )
-        .order_by("-date", "-id")[:50]
+        ).order_by("-date", "-id")[:50]
     )
     # A new promise cancels the running one: the latest one not cancelled is either
     # the running promise or the last that ended (one query, plus its prefetches).

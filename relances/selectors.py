@@ -8,9 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -420,31 +419,41 @@ def worklist(*, user, today: datetime.date | None = None, sort: str = "date") ->
 
 
 def worklist_count(*, user, today: datetime.date | None = None) -> int:
-    """The count shown in the navigation, on every page: one query of two counts, each
-    on its own index (the files' next actions on dossier_next_action_idx, the actions
-    waiting for an agent on action_state_due_idx). One count over a join of the two
-    cost 130–520 ms for an agent with 50,000 files."""
+    """The count shown in the navigation, on every page: one statement of two counts,
+    each on its own index (the files' next actions on dossier_next_action_idx, the
+    actions waiting for an agent on action_state_due_idx). One count over a join of
+    the two cost 130–520 ms for an agent with 50,000 files.
+
+    Written in SQL (issue 15): the same statement built with the ORM (two grouped
+    subqueries) cost 6–8 ms of CPU to compile on every page, for a statement that
+    runs in a fraction of a millisecond. Tables and columns come from the models."""
     today = today or timezone.localdate()
+    ops = connection.ops
+    dossier = Dossier._meta
+    action = PlannedAction._meta
 
-    def counted(queryset, owner: str):
-        # Grouped on the one user it is filtered on: a single row, or none (then 0).
-        grouped = queryset.order_by().values(owner).annotate(n=Count("*")).values("n")
-        return Coalesce(Subquery(grouped), 0)
+    def column(meta, name: str) -> str:
+        return ops.quote_name(meta.get_field(name).column)
 
-    next_actions = Dossier.objects.filter(assigned_to=user.pk, next_action_date__lte=today)
-    waiting = PlannedAction.objects.filter(
-        state__in=[State.TO_CONFIRM, State.FAILED],
-        due_at__lte=_end_of(today),
-        dossier__assigned_to=user.pk,
+    dossiers, actions = ops.quote_name(dossier.db_table), ops.quote_name(action.db_table)
+    sql = (
+        f"SELECT (SELECT COUNT(*) FROM {dossiers}"  # noqa: S608 - model tables and columns
+        f" WHERE {column(dossier, 'assigned_to')} = %s"
+        f" AND {column(dossier, 'next_action_date')} <= %s)"
+        f" + (SELECT COUNT(*) FROM {actions} a INNER JOIN {dossiers} d"
+        f" ON a.{column(action, 'dossier')} = d.{column(dossier, 'id')}"
+        f" WHERE d.{column(dossier, 'assigned_to')} = %s"
+        f" AND a.{column(action, 'due_at')} <= %s"
+        f" AND a.{column(action, 'state')} IN (%s, %s))"
     )
-    row = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .annotate(
-            next_actions=counted(next_actions, "assigned_to"),
-            actions=counted(waiting, "dossier__assigned_to"),
-        )
-        .values_list("next_actions", "actions")
-        .first()
-    )
-    return sum(row) if row else 0
+    params = [
+        user.pk,
+        ops.adapt_datefield_value(today),
+        user.pk,
+        ops.adapt_datetimefield_value(_end_of(today)),
+        State.TO_CONFIRM.value,
+        State.FAILED.value,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])

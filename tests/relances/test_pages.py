@@ -144,6 +144,25 @@ def test_navigation_count_adds_next_actions_and_steps_waiting_for_the_agent(owne
     assert worklist_count(user=owner, today=today) == 2
 
 
+def test_navigation_count_ends_the_day_at_local_midnight(owner, frozen):
+    """The count's SQL adapts the end of the local day like the ORM does: an action
+    due at 23:30 Paris time counts today, one due at 00:30 the next day does not."""
+    from django.utils import timezone
+
+    from relances.selectors import worklist_count
+
+    today = MISE_EN_DEMEURE_DAY
+    dossier, action = confirm_ready(owner)
+    paris = timezone.get_default_timezone()
+    late = datetime.datetime.combine(today, datetime.time(23, 30), tzinfo=paris)
+    PlannedAction.objects.filter(pk=action.pk).update(due_at=late)
+    assert worklist_count(user=owner, today=today) == 1
+    PlannedAction.objects.filter(pk=action.pk).update(due_at=late + datetime.timedelta(hours=1))
+    assert worklist_count(user=owner, today=today) == 0
+    PlannedAction.objects.filter(pk=action.pk).update(state="echec", due_at=late)
+    assert worklist_count(user=owner, today=today) == 1
+
+
 def test_worklist_query_count_does_not_grow_with_items(
     owner_client, owner, frozen, django_assert_max_num_queries
 ):
