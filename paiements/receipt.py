@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import timezone
-from fpdf import FPDF
 
-from contacts.messaging.letters import _latin
 from dossiers.templatetags.recouvrement import format_euros
+from recouvrement.pdf import document, latin
 
 
 def receipt_pdf(*, payment, allocations) -> bytes:
     dossier = payment.dossier
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.core_fonts_encoding = "windows-1252"
-    pdf.set_margins(20, 20, 20)
-    pdf.set_title(_latin(f"Quittance {payment.reference or payment.pk}"))
+    pdf = document()
+    pdf.set_title(latin(f"Quittance {payment.reference or payment.pk}"))
     pdf.add_page()
     pdf.set_font("Helvetica", style="B", size=10)
     for index, line in enumerate(settings.LETTER_SENDER_LINES):
         if index == 1:
             pdf.set_font("Helvetica", size=10)
-        pdf.cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, latin(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(12)
     pdf.set_font("Helvetica", style="B", size=16)
-    pdf.cell(0, 10, _latin("Quittance"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 10, latin("Quittance"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=11)
     lines = [
         f"Dossier : {dossier.reference} — {dossier.name}",
@@ -34,21 +31,21 @@ def receipt_pdf(*, payment, allocations) -> bytes:
     if payment.reference:
         lines.append(f"Référence du paiement : {payment.reference}")
     for line in lines:
-        pdf.cell(0, 7, _latin(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 7, latin(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     if allocations:
         pdf.set_font("Helvetica", style="B", size=10)
-        pdf.cell(60, 7, _latin("Facture"), border="B")
-        pdf.cell(40, 7, _latin("Montant réglé"), border="B", align="R")
-        pdf.cell(40, 7, _latin("Reste dû"), border="B", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(60, 7, latin("Facture"), border="B")
+        pdf.cell(40, 7, latin("Montant réglé"), border="B", align="R")
+        pdf.cell(40, 7, latin("Reste dû"), border="B", align="R", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", size=10)
         for allocation in allocations:
-            pdf.cell(60, 7, _latin(allocation.receivable.number))
-            pdf.cell(40, 7, _latin(format_euros(allocation.amount)), align="R")
+            pdf.cell(60, 7, latin(allocation.receivable.number))
+            pdf.cell(40, 7, latin(format_euros(allocation.amount)), align="R")
             pdf.cell(
                 40,
                 7,
-                _latin(format_euros(allocation.receivable.balance)),
+                latin(format_euros(allocation.receivable.balance)),
                 align="R",
                 new_x="LMARGIN",
                 new_y="NEXT",
@@ -58,7 +55,7 @@ def receipt_pdf(*, payment, allocations) -> bytes:
         pdf.cell(
             0,
             7,
-            _latin(f"Avoir conservé sur le dossier : {format_euros(payment.unallocated)}"),
+            latin(f"Avoir conservé sur le dossier : {format_euros(payment.unallocated)}"),
             new_x="LMARGIN",
             new_y="NEXT",
         )
@@ -66,7 +63,7 @@ def receipt_pdf(*, payment, allocations) -> bytes:
     pdf.multi_cell(
         0,
         6,
-        _latin(
+        latin(
             "Nous vous remercions de votre règlement, dont la présente quittance "
             f"vaut reçu. Fait le {timezone.localdate():%d/%m/%Y}."
         ),

@@ -15,7 +15,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.utils import formats
-from fpdf import FPDF
+
+from recouvrement.pdf import document, latin
 
 MM_LEFT = 20
 WINDOW_X = 110
@@ -36,35 +37,10 @@ class Letter:
     signature: str
 
 
-def _latin(text: str) -> str:
-    return (
-        (text or "")
-        .replace("\u00a0", " ")
-        .replace("\u202f", " ")
-        .encode("windows-1252", "replace")
-        .decode("windows-1252")
-    )
-
-
-class _LetterPdf(FPDF):
-    def __init__(self, reference: str):
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.core_fonts_encoding = "windows-1252"
-        self.reference = reference
-        self.set_auto_page_break(auto=True, margin=20)
-        self.set_margins(MM_LEFT, 20, 20)
-
-    def footer(self):
-        self.set_y(-14)
-        self.set_font("Helvetica", size=8)
-        self.set_text_color(110)
-        self.cell(0, 5, _latin(f"Réf. {self.reference} — page {self.page_no()}/{{nb}}"), align="C")
-
-
 def letter_pdf(letter: Letter) -> bytes:
-    pdf = _LetterPdf(letter.reference)
-    pdf.set_title(_latin(letter.subject))
-    pdf.set_author(_latin(letter.sender_lines[0] if letter.sender_lines else ""))
+    pdf = document(footer=f"Réf. {letter.reference}", margins=MM_LEFT)
+    pdf.set_title(latin(letter.subject))
+    pdf.set_author(latin(letter.sender_lines[0] if letter.sender_lines else ""))
     pdf.add_page()
 
     # Sender, top left.
@@ -74,7 +50,7 @@ def letter_pdf(letter: Letter) -> bytes:
         if index == 1:
             pdf.set_font("Helvetica", size=10)
         pdf.set_x(MM_LEFT)
-        pdf.cell(80, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(80, 5, latin(line), new_x="LMARGIN", new_y="NEXT")
 
     # Recipient, in the envelope window (uppercase last line, as the postal norm asks).
     pdf.set_font("Helvetica", size=11)
@@ -83,23 +59,23 @@ def letter_pdf(letter: Letter) -> bytes:
     for index, line in enumerate(lines):
         pdf.set_x(WINDOW_X)
         text = line.upper() if index == len(lines) - 1 else line
-        pdf.cell(WINDOW_W, 5, _latin(text), new_x="LEFT", new_y="NEXT")
+        pdf.cell(WINDOW_W, 5, latin(text), new_x="LEFT", new_y="NEXT")
 
     # Place and date, reference, subject.
     pdf.set_xy(WINDOW_X, WINDOW_Y + WINDOW_H + 10)
     date_text = formats.date_format(letter.date, "j F Y")
-    pdf.cell(WINDOW_W, 5, _latin(f"{letter.place}, le {date_text}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(WINDOW_W, 5, latin(f"{letter.place}, le {date_text}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(WINDOW_Y + WINDOW_H + 22)
     pdf.set_font("Helvetica", size=10)
-    pdf.cell(0, 5, _latin(f"Réf. dossier : {letter.reference}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5, latin(f"Réf. dossier : {letter.reference}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", style="B", size=11)
-    pdf.multi_cell(0, 5.5, _latin(f"Objet : {letter.subject}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, latin(f"Objet : {letter.subject}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
 
     # Body.
     pdf.set_font("Helvetica", size=11)
-    pdf.multi_cell(0, 5.5, _latin(letter.body), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, latin(letter.body), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(10)
     pdf.set_x(WINDOW_X)
-    pdf.cell(WINDOW_W, 5.5, _latin(letter.signature), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(WINDOW_W, 5.5, latin(letter.signature), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from fpdf import FPDF
 
 from dossiers.templatetags.recouvrement import format_euros
+from recouvrement.pdf import document, latin
 
 from .builder import ExportContext, ExportSection
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 LABELS = {
     "dossier": gettext_lazy("Dossier"),
@@ -68,16 +71,6 @@ LABELS = {
 MONEY_KEYS = {"amount", "balance", "outstanding"}
 
 
-def _latin(text: str) -> str:
-    return (
-        str(text or "")
-        .replace("\u00a0", " ")
-        .replace("\u202f", " ")
-        .encode("windows-1252", "replace")
-        .decode("windows-1252")
-    )
-
-
 def _shown(key: str, value: Any) -> str:
     if value is None or value == "":
         return ""
@@ -93,22 +86,6 @@ def _shown(key: str, value: Any) -> str:
     return str(value)
 
 
-class _ExportPdf(FPDF):
-    def __init__(self, footer_text: str):
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.core_fonts_encoding = "windows-1252"
-        self.footer_text = footer_text
-        self.set_auto_page_break(auto=True, margin=18)
-        self.set_margins(18, 18, 18)
-
-    def footer(self):
-        self.set_y(-12)
-        self.set_font("Helvetica", size=8)
-        self.set_text_color(110)
-        self.cell(0, 5, _latin(f"{self.footer_text} — page {self.page_no()}/{{nb}}"), align="C")
-        self.set_text_color(0)
-
-
 def _line(pdf: FPDF, item: dict[str, Any], indent: float, *, labels: bool) -> None:
     """One item on one paragraph: its values in order, with or without their labels."""
     parts = []
@@ -119,7 +96,7 @@ def _line(pdf: FPDF, item: dict[str, Any], indent: float, *, labels: bool) -> No
     pdf.set_x(pdf.l_margin + indent)
     pdf.set_font("Helvetica", size=9)
     text = (" · " if labels else " — ").join(parts)
-    pdf.multi_cell(0, 4.6, _latin(text), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4.6, latin(text), align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def _item(pdf: FPDF, item: dict[str, Any], indent: float) -> None:
@@ -130,7 +107,7 @@ def _item(pdf: FPDF, item: dict[str, Any], indent: float) -> None:
                 continue
             pdf.set_x(pdf.l_margin + indent)
             pdf.set_font("Helvetica", style="B", size=9)
-            pdf.cell(0, 5, _latin(f"{label} :"), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 5, latin(f"{label} :"), new_x="LMARGIN", new_y="NEXT")
             for child in value:
                 _line(pdf, child, indent + 6, labels=True)
             pdf.ln(1)
@@ -141,27 +118,27 @@ def _item(pdf: FPDF, item: dict[str, Any], indent: float) -> None:
         pdf.set_x(pdf.l_margin + indent)
         pdf.set_font("Helvetica", size=9)
         pdf.multi_cell(
-            0, 4.6, _latin(f"{label} : {shown}"), align="L", new_x="LMARGIN", new_y="NEXT"
+            0, 4.6, latin(f"{label} : {shown}"), align="L", new_x="LMARGIN", new_y="NEXT"
         )
 
 
 def export_pdf(ctx: ExportContext, sections: list[ExportSection]) -> bytes:
     generated = formats.date_format(timezone.localtime(ctx.generated_at), "d/m/Y H:i")
     person = ctx.scope.contact.full_name
-    pdf = _ExportPdf(
-        _("Données personnelles de %(person)s au %(date)s")
-        % {
-            "person": person,
-            "date": generated,
-        }
+    pdf = document(
+        footer=_("Données personnelles de %(person)s au %(date)s")
+        % {"person": person, "date": generated},
+        footer_y=-12,
+        margins=18,
+        bottom=18,
     )
-    pdf.set_title(_latin(_("Données personnelles — %(person)s") % {"person": person}))
+    pdf.set_title(latin(_("Données personnelles — %(person)s") % {"person": person}))
     pdf.add_page()
     pdf.set_font("Helvetica", style="B", size=15)
     pdf.multi_cell(
         0,
         7,
-        _latin(_("Vos données personnelles — %(person)s") % {"person": person}),
+        latin(_("Vos données personnelles — %(person)s") % {"person": person}),
         new_x="LMARGIN",
         new_y="NEXT",
     )
@@ -169,7 +146,7 @@ def export_pdf(ctx: ExportContext, sections: list[ExportSection]) -> bytes:
     pdf.multi_cell(
         0,
         5,
-        _latin(
+        latin(
             _(
                 "Réponse à une demande d'accès (article 15 du RGPD), établie le %(date)s "
                 "par %(by)s. Elle contient tout ce que le service recouvrement détient sur "
@@ -185,14 +162,14 @@ def export_pdf(ctx: ExportContext, sections: list[ExportSection]) -> bytes:
         pdf.ln(3)
         pdf.set_font("Helvetica", style="B", size=12)
         pdf.set_fill_color(230, 236, 245)
-        pdf.cell(0, 7, _latin(section.title), fill=True, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 7, latin(section.title), fill=True, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
         if section.intro:
             pdf.set_font("Helvetica", style="I", size=9)
-            pdf.multi_cell(0, 4.6, _latin(section.intro), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 4.6, latin(section.intro), new_x="LMARGIN", new_y="NEXT")
         if not section.items:
             pdf.set_font("Helvetica", style="I", size=9)
-            pdf.cell(0, 5, _latin(_("Aucune donnée.")), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 5, latin(_("Aucune donnée.")), new_x="LMARGIN", new_y="NEXT")
         for item in section.items:
             if section.compact:
                 _line(pdf, item, 0, labels=False)

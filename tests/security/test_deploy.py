@@ -103,3 +103,25 @@ def test_gunicorn_configuration_loads():
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_process_starts_without_the_pdf_library():
+    """fpdf2 and what it loads cost every process about 30 MB (a web worker, the
+    reminders' worker, an import and its parsing child): it is loaded by the first PDF
+    written, not at start-up (recouvrement/pdf.py)."""
+    code = (
+        "import sys, django; django.setup();"
+        "from django.urls import get_resolver; get_resolver().url_patterns;"
+        "import relances.services, rgpd.export.pdf, paiements.receipt;"
+        "print('fpdf' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=_production_env(DJANGO_SETTINGS_MODULE="recouvrement.settings"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
