@@ -10,6 +10,7 @@ wrapped by timers: the staging (``write_batch``), the end-of-file rules, the
 foreign-key checks, the lock, the stars, finding the files agents changed, the
 rules' writes and the COMMIT. ``window`` is what an agent may wait at most: from the
 moment the first file is locked to the end of the COMMIT. One JSON line per run.
+``--root DIR`` runs another checkout's code (copy this file into it first).
 
 It is a benchmark, not a test: no assertion on the figures.
 """
@@ -44,6 +45,9 @@ STEPS = (
     ("contacts.importers.contact_writes", "plan_apply"),
     ("contacts.importers.contact_apply", "plan_apply"),
     ("contacts.importers.contact_writes", "ContactWrites", "finish"),
+    ("contacts.importers.contact_apply", "ContactApply", "finish"),
+    ("contacts.importers.contact_apply", "check_constraints"),
+    ("django.db.backends.base.base", "BaseDatabaseWrapper", "commit"),
 )
 
 
@@ -81,7 +85,9 @@ def child(csv: str) -> None:
         owner = module
         for part in path[:-1]:
             owner = getattr(owner, part, None)
-        if owner is None or not hasattr(owner, path[-1]):
+        if owner is None or not (
+            path[-1] in owner.__dict__ if len(path) > 1 else hasattr(owner, path[-1])
+        ):
             continue
         label = ".".join(path) if len(path) > 1 else f"{module_name.rsplit('.', 1)[-1]}.{path[0]}"
         wrap(owner, path[-1], label, static=len(path) > 1)
@@ -96,11 +102,12 @@ def child(csv: str) -> None:
         steps[label] = {"n": len(pairs), "s": round(sum(b - a for a, b in pairs), 3)}
     result["steps"] = steps
     locks = [a for label, pairs in spans.items() if "lock" in label for a, _b in pairs]
-    finish = spans.get("ContactWrites.finish")
-    if locks and finish:
-        # the COMMIT ends when call_command's run_import returns (its summary aside)
-        result["window"] = round(ended - min(locks), 3)
-        result["after_finish"] = round(ended - finish[-1][1], 3)
+    finish = spans.get("ContactWrites.finish") or spans.get("ContactApply.finish")
+    commit = spans.get("BaseDatabaseWrapper.commit")
+    if locks and finish and commit:
+        # from the first lock to the end of the COMMIT
+        result["window"] = round(commit[-1][1] - min(locks), 3)
+        result["finish_to_commit"] = round(commit[-1][0] - finish[-1][1], 3)
     print(json.dumps(result, ensure_ascii=False))
 
 
