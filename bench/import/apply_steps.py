@@ -10,7 +10,7 @@ wrapped by timers: the staging (``write_batch``), the end-of-file rules, the
 foreign-key checks, the lock, the stars, finding the files agents changed, the
 rules' writes and the COMMIT. ``window`` is what an agent may wait at most: from the
 moment the first file is locked to the end of the COMMIT. One JSON line per run.
-``--root DIR`` runs another checkout's code (copy this file into it first).
+A copy of this file in another checkout times that checkout's code.
 
 It is a benchmark, not a test: no assertion on the figures.
 """
