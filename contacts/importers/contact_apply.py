@@ -69,11 +69,11 @@ class StagedStars:
         return {(d, KINDS[k]) for d, k in zip(self.files, self.kinds, strict=True)}
 
 
-def lock_files(dossier_ids) -> None:
+def lock_files(dossier_ids) -> bool:
     """Serialise with agents working on the same files, as the services do
     (``dossiers.services.dossier_lock``), for the rest of the transaction; a large
-    import locks the files' table instead of each row (``bulk.lock_many``)."""
-    lock_many(Dossier, sorted(dossier_ids))
+    import locks the files' table instead of each row (``bulk.lock_many``: True)."""
+    return lock_many(Dossier, sorted(dossier_ids))
 
 
 def give_stars(stars: StagedStars) -> None:
@@ -159,6 +159,8 @@ class ContactApply:
     _applying = False
     _later = None  # the rows put aside (a temporary file of pickled batches)
     _stars: StagedStars | None = None
+    #: the apply locked the whole files' table (no row lock needed after that)
+    table_locked = False
     #: (monotonic time, last journal key) while staging, every 10 s
     _marks: list[tuple[float, int]] = ()
 
@@ -222,7 +224,7 @@ class ContactApply:
         of the files as it is under the lock. The caller runs the end-of-file rules
         next, still under it."""
         self._applying = True
-        lock_files(self.per_dossier)
+        self.table_locked = lock_files(self.per_dossier)
         if self._later is not None:
             later, self._later = self._later, None
             with later:

@@ -4,7 +4,7 @@ number does not grow with the batch. What a row may change is decided by
 ``contacts.rules``: the same rules as the contact form's and the services'.
 
 This is the staging of the import (``contact_apply`` says how its two phases
-make agents never wait for it): the rows of contacts that do not exist yet are
+keep agents from waiting for it but during a short apply): the rows of contacts that do not exist yet are
 written batch by batch while the file is read, those of existing contacts put aside
 until the apply, which writes them through ``write_batch`` again, under the lock.
 """
@@ -116,7 +116,8 @@ class ContactWrites(ContactApply):
             return
         known = self._known_contacts(rows)
         if self._applying:
-            lock_dossiers({d for d, _row in rows})
+            if not self.table_locked:  # a file of rows put aside only
+                lock_dossiers({d for d, _row in rows})
         else:
             # A contact this import created in the previous batch (its rows straddle
             # two batches) is still seen by nobody else: its rows are written now.

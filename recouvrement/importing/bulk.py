@@ -325,7 +325,7 @@ TABLE_LOCK_FROM = 10_000
 TABLE_LOCK_WAIT = "500ms"
 
 
-def lock_many(model, ids) -> None:
+def lock_many(model, ids) -> bool:
     """``lock_rows`` for an import's apply, which holds its locks until its COMMIT.
     PostgreSQL, from ``TABLE_LOCK_FROM`` rows: one ``LOCK TABLE … IN EXCLUSIVE MODE``
     instead, the weakest table lock that blocks every row lock (``FOR NO KEY UPDATE``
@@ -336,11 +336,11 @@ def lock_many(model, ids) -> None:
     SHARE``) of rows inserted elsewhere, for the same short time. It waits for the
     transactions in flight that hold a row of the table, at most
     ``TABLE_LOCK_WAIT`` (one that keeps a row locked longer, the rows are locked
-    one by one instead, as for a small import)."""
+    one by one instead, as for a small import). True when the table is locked."""
     ids = list(ids)
     if connection.vendor != "postgresql" or len(ids) < TABLE_LOCK_FROM:
         lock_rows(model, ids)
-        return
+        return False
     table = connection.ops.quote_name(model._meta.db_table)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -352,6 +352,8 @@ def lock_many(model, ids) -> None:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
     except OperationalError:  # lock_timeout: the savepoint is rolled back, setting too
         lock_rows(model, ids)
+        return False
+    return True
 
 
 def check_constraints() -> None:

@@ -196,3 +196,38 @@ def test_a_file_kept_locked_by_someone_makes_the_table_lock_give_way_to_row_lock
     assert "error" not in outcome
     assert "ExclusiveLock" not in modes and "RowShareLock" in modes  # the rows' locks
     assert timeout == "0"  # the setting went back with the savepoint
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")  # a flush before may have removed the groups
+def test_rows_put_aside_are_written_under_the_table_lock_without_locking_rows(
+    csv_file, run_import, monkeypatch
+):
+    """An existing contact's rows, put aside until the apply, are written there under
+    the table lock: no lock of each batch's file rows on top of it."""
+    _postgresql_only()
+    from contacts.importers import contact_writes
+
+    monkeypatch.setattr(bulk, "TABLE_LOCK_FROM", 1)  # D-2 only is staged
+    factories.DossierFactory(reference="D-1", status=Dossier.Status.IN_PROGRESS)
+    factories.DossierFactory(reference="D-2", status=Dossier.Status.IN_PROGRESS)
+    first = csv_file([HEADER, ["D-1", "c1", "Durand", "telephone", "06 11 22 33 44", "", ""]])
+    assert run_import("import_contacts", first).ok
+    row_locks: list[set[int]] = []
+    original = contact_writes.lock_dossiers
+    monkeypatch.setattr(
+        contact_writes, "lock_dossiers", lambda ids: (row_locks.append(set(ids)), original(ids))
+    )
+    second = csv_file(
+        [
+            HEADER,
+            ["D-1", "c1", "Durand", "telephone", "06 11 22 33 55", "valide", "oui"],  # aside
+            ["D-2", "c2", "Martin", "telephone", "06 11 22 33 45", "", ""],
+        ]
+    )
+    result = run_import("import_contacts", second)
+
+    assert result.ok, result.err
+    assert row_locks == []
+    assert ContactPoint.objects.get(phone="+33611223355").is_default
