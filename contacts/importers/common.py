@@ -10,14 +10,22 @@ from __future__ import annotations
 
 from array import array
 
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from dossiers.importers import chunked, journal_insert
+from dossiers.importers.common import JOURNAL_FIELDS
 from dossiers.models import Dossier, JournalEntry
 from dossiers.services import journal_entry_build
 from recouvrement.importing.base import Counters
-from recouvrement.importing.bulk import among, chunk_size, lock_rows
+from recouvrement.importing.bulk import (
+    among,
+    chunk_size,
+    ids_reservable,
+    insert_objects,
+    lock_rows,
+    reserve_ids,
+)
 
 from .. import rules
 from ..models import ContactPoint
@@ -74,6 +82,8 @@ class Plan:
         # touches a third of a million files)
         self.star_files, self.star_points = array("q"), array("q")
         self.moves: dict[tuple[str, str], array] = {}  # (former, new) → file ids
+        #: the keys of the journal entries written (taken first, in order)
+        self.entries = array("q")
 
 
 def default_rule_enforce_bulk(
@@ -174,6 +184,14 @@ class ContactRulesMixin:
         journal_message = str(self.journal_message)  # translated once
         documents: dict[tuple, dict] = {}
         for chunk in chunked(ids, size):
+            keys = None
+            if plan is not None and ids_reservable():
+                # The entries' keys, taken first: the apply finds the agents'
+                # changes among the entries made meanwhile but these
+                # (contact_apply.files_changed).
+                keys = reserve_ids(JournalEntry, len(chunk))
+                plan.entries.extend(keys)
+                keys = iter(keys)
             defaults = default_rule_enforce_bulk(chunk, starred=starred, plan=plan)
             statuses = dossier_contact_status_refresh_bulk(chunk, plan=plan)
             entries = []
@@ -198,19 +216,20 @@ class ContactRulesMixin:
                         "counts": self.per_dossier.named(counts),
                         "default_changed": key[1],
                     }
-                entries.append(
-                    journal_entry_build(
-                        dossier=dossier_id,
-                        action=JournalEntry.Action.IMPORT,
-                        actor_kind=JournalEntry.ActorKind.IMPORT,
-                        message=message,
-                        data=data,
-                    )
+                entry = journal_entry_build(
+                    dossier=dossier_id,
+                    action=JournalEntry.Action.IMPORT,
+                    actor_kind=JournalEntry.ActorKind.IMPORT,
+                    message=message,
+                    data=data,
                 )
+                if keys is not None:
+                    entry.pk = next(keys)
+                entries.append(entry)
                 if len(entries) >= 1000:  # memory: a journal entry is ~1.5 KB here
-                    journal_insert(entries)
+                    journal_write(entries, keyed=keys is not None)
                     entries = []
-            journal_insert(entries)
+            journal_write(entries, keyed=keys is not None)
 
 
 def plan_apply(plan: Plan, *, skip=frozenset()) -> None:
@@ -235,43 +254,12 @@ def plan_apply(plan: Plan, *, skip=frozenset()) -> None:
             )
 
 
-def files_changed_since(dossier_ids, since) -> set[int]:
-    """The files among these whose journal has an entry by someone else than an import
-    since ``since``: every service writes one in the transaction of its change (and
-    only one import runs at a time)."""
-    changed: set[int] = set()
-    for chunk in chunked(sorted(dossier_ids), chunk_size(postgresql=10_000, sqlite=500)):
-        changed.update(
-            JournalEntry.objects.filter(
-                among(JournalEntry, "dossier_id", chunk), created_at__gte=since
-            )
-            .exclude(actor_kind=JournalEntry.ActorKind.IMPORT)
-            .order_by()
-            .values_list("dossier_id", flat=True)
-            .distinct()
-        )
-    return changed
-
-
-def journal_mark() -> int:
-    """The last key of the journal (its entries' keys grow with time)."""
-    return JournalEntry.objects.aggregate(last=Max("id"))["last"] or 0
-
-
-def files_changed_after(dossier_ids: set[int], mark: int) -> set[int]:
-    """``files_changed_since`` by the journal's keys: the files among these with an
-    entry by someone else than an import after ``mark`` (one range of the primary
-    key instead of a probe per file)."""
-    return {
-        dossier_id
-        for dossier_id in JournalEntry.objects.filter(id__gt=mark)
-        .exclude(actor_kind=JournalEntry.ActorKind.IMPORT)
-        .order_by()
-        .values_list("dossier_id", flat=True)
-        .distinct()
-        .iterator(chunk_size=10_000)
-        if dossier_id in dossier_ids
-    }
+def journal_write(entries: list[JournalEntry], *, keyed: bool = False) -> None:
+    """``journal_insert``; ``keyed``: the entries' keys are given (``reserve_ids``)."""
+    if keyed:
+        insert_objects(JournalEntry, entries, ("id", *JOURNAL_FIELDS))
+    else:
+        journal_insert(entries)
 
 
 def error_text(message: str) -> str:

@@ -3,35 +3,18 @@
 number does not grow with the batch. What a row may change is decided by
 ``contacts.rules``: the same rules as the contact form's and the services'.
 
-An import writes in two phases so that agents never wait for it (issue 15):
-
-- **staging**, batch by batch while the file is read: the rows of contacts that do
-  not exist yet are written at once (contacts, means, their « import » evidence):
-  rows nobody else can see until the import commits, so no lock on anything an
-  agent works on (the means' stars are not given yet: ``_stars``); the rows of
-  contacts that already exist are put aside on disk (``_later``), untouched;
-- **apply** (``finish``, at the end, in the same transaction): on PostgreSQL, when no
-  row was put aside, the end-of-file rules are first worked out without the lock and
-  their journal entries written (``Plan``); then the touched files are locked as the
-  services lock them, the rows put aside are resolved and written (``apply_staged``),
-  the stars given, and the rules' writes made, except for the files an agent changed
-  since the rules ran (their journal says so), whose rules run again. Every decision
-  that depends on what agents may change is thus taken, or checked, under the lock,
-  on the state as it is then, never on a state read before.
+This is the staging of the import (``contact_apply`` says how its two phases
+keep agents from waiting for it but during a short apply): the rows of contacts that do not exist yet are
+written batch by batch while the file is read, those of existing contacts put aside
+until the apply, which writes them through ``write_batch`` again, under the lock.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import pickle
-import tempfile
-import time
-from array import array
 from dataclasses import dataclass
-from datetime import timedelta
 from enum import IntEnum
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,8 +23,6 @@ from dossiers.models import JournalEntry
 from dossiers.services import journal_entry_build
 from recouvrement.importing.bulk import (
     among,
-    check_constraints,
-    chunk_size,
     ids_reservable,
     insert_objects,
     new_instance,
@@ -51,26 +32,10 @@ from recouvrement.importing.bulk import (
 
 from .. import rules
 from ..models import Contact, ContactPoint, Evidence
-from .common import (
-    EVIDENCE_INSERT,
-    POINT_FIELDS,
-    Plan,
-    files_changed_after,
-    files_changed_since,
-    journal_mark,
-    lock_dossiers,
-    plan_apply,
-)
+from .common import EVIDENCE_INSERT, POINT_FIELDS, lock_dossiers
+from .contact_apply import ContactApply
 
 Status = ContactPoint.Status
-#: An agent's change whose journal entry is this much older than the start of the
-#: end-of-file rules is taken as seen by them (a service's transaction lasts
-#: milliseconds); a younger one makes its file's rules run again under the lock.
-CHANGES_MARGIN = timedelta(minutes=1)
-#: the kinds of means as small numbers (the staged stars are kept in arrays)
-KINDS = tuple(ContactPoint.Kind.values)
-KIND_NUMBERS = {kind: number for number, kind in enumerate(KINDS)}
-
 CONTACT_INSERT = (
     "dossier_id",
     "external_key",
@@ -138,17 +103,11 @@ class _PointWrites:
     qualified: list = dataclasses.field(default_factory=list)
 
 
-class ContactWrites:
+class ContactWrites(ContactApply):
     """``write_batch`` of ``ContactImporter``, step by step."""
 
-    #: False while the file is read (staging), True in ``apply_staged``
-    _applying = False
-    _later = None  # the rows put aside (a temporary file of pickled batches)
-    _stars = None  # new means to star at the apply: (id, file id, kind number)
     #: the contacts the previous batch created (staging)
     _own_contacts: set[int] = frozenset()
-    #: (monotonic time, last journal key) while staging, every 10 s
-    _marks: list[tuple[float, int]] = ()
 
     def write_batch(self, records: list[ContactRow]) -> None:
         now = timezone.now()
@@ -157,7 +116,8 @@ class ContactWrites:
             return
         known = self._known_contacts(rows)
         if self._applying:
-            lock_dossiers({d for d, _row in rows})
+            if not self.table_locked:  # a file of rows put aside only
+                lock_dossiers({d for d, _row in rows})
         else:
             # A contact this import created in the previous batch (its rows straddle
             # two batches) is still seen by nobody else: its rows are written now.
@@ -165,16 +125,13 @@ class ContactWrites:
             aside = {key for key, contact in known.items() if contact.pk not in own}
             later = [row for d, row in rows if (d, row.key) in aside]
             if later:
-                self._put_aside(later)
+                self.put_aside(later)
                 rows = [(d, row) for d, row in rows if (d, row.key) not in aside]
             known = {key: contact for key, contact in known.items() if key not in aside}
         contacts, new_contacts, touched_contacts = self._write_contacts(rows, now, known)
         if not self._applying:
             self._own_contacts = {c.pk for c in new_contacts.values()}
-            clock = time.monotonic()
-            if not self._marks or clock - self._marks[-1][0] >= 10:
-                # where the journal stood, every 10 s: see finish()
-                self._marks = [*self._marks, (clock, journal_mark())]
+            self.mark_journal()
         points = self._existing_points(
             [c.pk for k, c in contacts.items() if k not in new_contacts and c.pk is not None]
         )
@@ -215,99 +172,7 @@ class ContactWrites:
         if writes.qualified:
             self._record_import_evidence(writes.qualified, now, fresh)
         if staged_stars:
-            if self._stars is None:
-                self._stars = (array("q"), array("q"), array("b"))
-            ids, files, kinds = self._stars
-            for point in staged_stars:
-                ids.append(point.pk)
-                files.append(point.dossier_id)
-                kinds.append(KIND_NUMBERS[point.kind])
-
-    # -- the two phases ------------------------------------------------------------------
-    def finish(self) -> None:
-        if self._later is not None or connection.vendor != "postgresql":
-            # Rows of existing contacts to write (or SQLite, where nobody else writes
-            # during an import): everything under the lock.
-            self.apply_staged()
-            super().finish()  # the default rule, the status rule, the journal
-            return
-        # Only new contacts: the rules are run first without the lock, on the state
-        # as it is now (the stars to give counted as given), their journal entries
-        # written; under the lock, the staged stars and the rules' writes follow, but
-        # for the files an agent changed meanwhile, whose rules run again.
-        since = timezone.now() - CHANGES_MARGIN
-        margin_ago = time.monotonic() - CHANGES_MARGIN.total_seconds()
-        older = [mark for clock, mark in self._marks if clock <= margin_ago]
-        mark = journal_mark()
-        ids = list(self.per_dossier)
-        starred = set()
-        if self._stars is not None:
-            starred = {(d, KINDS[k]) for d, k in zip(self._stars[1], self._stars[2], strict=True)}
-        plan = Plan()
-        self.rules_run(ids, starred=starred, plan=plan)
-        del starred
-        check_constraints()  # the journal entries' foreign keys, before the lock
-        self.apply_staged()  # locks the files, gives the staged stars
-        if older:
-            # One range of the journal's keys: the entries made since it stood at
-            # the last mark older than the margin.
-            changed = files_changed_after(set(ids), older[-1])
-        else:  # a short import: its files' journals, by date
-            changed = files_changed_since(ids, since)
-        plan_apply(plan, skip=changed)
-        if changed:
-            JournalEntry.objects.filter(
-                among(JournalEntry, "dossier_id", sorted(changed)),
-                id__gt=mark,
-                actor_kind=JournalEntry.ActorKind.IMPORT,
-                action=JournalEntry.Action.IMPORT,
-            ).delete()
-            self.rules_run(sorted(changed))
-
-    def _put_aside(self, rows: list[ContactRow]) -> None:
-        if self._later is None:
-            # Lives from the first row put aside to the apply, which closes it.
-            self._later = tempfile.TemporaryFile(prefix="recouvrement-import-")  # noqa: SIM115
-        pickle.dump(rows, self._later, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def apply_staged(self) -> None:
-        """The apply: lock the touched files (as ``dossiers.services.dossier_lock``
-        does), then write the rows put aside and give the staged stars, on the state
-        of the files as it is under the lock. The caller runs the end-of-file rules
-        next, still under it."""
-        self._applying = True
-        lock_dossiers(set(self.per_dossier))
-        if self._later is not None:
-            later, self._later = self._later, None
-            with later:
-                later.seek(0)
-                while True:
-                    try:
-                        rows = pickle.load(later)  # noqa: S301 - our own file, this run
-                    except EOFError:
-                        break
-                    self.write_batch(rows)
-        if self._stars is not None:
-            self._give_stars(*self._stars)
-            self._stars = None
-
-    @staticmethod
-    def _give_stars(ids: array, files: array, kinds: array) -> None:
-        """The stars the file gives to new means: each (file, kind)'s current default
-        loses it, then the new means takes it (one default per file and kind; the file
-        names at most one per file and kind, checked when it was read)."""
-        size = chunk_size(postgresql=10_000, sqlite=500)
-        by_kind: dict[str, list[tuple[int, int]]] = {}
-        for pk, dossier_id, kind in zip(ids, files, kinds, strict=True):
-            by_kind.setdefault(KINDS[kind], []).append((dossier_id, pk))
-        for kind, pairs in by_kind.items():
-            for chunk in chunked(pairs, size):
-                dossier_ids = [d for d, _pk in chunk]
-                pks = [pk for _d, pk in chunk]
-                ContactPoint.objects.filter(
-                    among(ContactPoint, "dossier_id", dossier_ids), kind=kind, is_default=True
-                ).update(is_default=False)
-                ContactPoint.objects.filter(among(ContactPoint, "id", pks)).update(is_default=True)
+            self.stage_stars(staged_stars)
 
     def _rectification(self, contact: Contact, before: dict[str, str]):
         after = {field: getattr(contact, field) for field in before}

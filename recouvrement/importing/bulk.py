@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import BooleanField, Q
 from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
@@ -317,6 +317,43 @@ def lock_rows(model, ids) -> None:
             .select_for_update(no_key=True)
             .values_list("pk", flat=True)
         )
+
+
+#: From this many rows, ``lock_many`` locks the whole table instead (PostgreSQL).
+TABLE_LOCK_FROM = 10_000
+#: How long ``lock_many`` waits for the table lock before it locks the rows instead.
+TABLE_LOCK_WAIT = "500ms"
+
+
+def lock_many(model, ids) -> bool:
+    """``lock_rows`` for an import's apply, which holds its locks until its COMMIT.
+    PostgreSQL, from ``TABLE_LOCK_FROM`` rows: one ``LOCK TABLE … IN EXCLUSIVE MODE``
+    instead, the weakest table lock that blocks every row lock (``FOR NO KEY UPDATE``
+    of the services) and every UPDATE of the table, not plain reads: locking 100,000
+    rows one by one writes each row's header (and its page, first touched since a
+    checkpoint, into the WAL): a second or more during which, and until the COMMIT,
+    agents wait. The table lock also holds back the foreign-key checks (``FOR KEY
+    SHARE``) of rows inserted elsewhere, for the same short time. It waits for the
+    transactions in flight that hold a row of the table, at most
+    ``TABLE_LOCK_WAIT`` (one that keeps a row locked longer, the rows are locked
+    one by one instead, as for a small import). True when the table is locked."""
+    ids = list(ids)
+    if connection.vendor != "postgresql" or len(ids) < TABLE_LOCK_FROM:
+        lock_rows(model, ids)
+        return False
+    table = connection.ops.quote_name(model._meta.db_table)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('lock_timeout')")
+            before = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [TABLE_LOCK_WAIT])
+            # Only a quoted model table name goes into the SQL.
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
+    except OperationalError:  # lock_timeout: the savepoint is rolled back, setting too
+        lock_rows(model, ids)
+        return False
+    return True
 
 
 def check_constraints() -> None:

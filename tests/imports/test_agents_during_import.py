@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 
 from contacts import services
+from contacts.importers import contact_apply
 from contacts.importers.contact_writes import ContactWrites
 from contacts.importers.contacts import ContactImporter
 from contacts.models import Contact, ContactPoint, Evidence
@@ -196,13 +197,13 @@ def test_an_apply_that_fails_half_way_leaves_nothing(csv_file, run_import, monke
         reached.append("journal")
         raise RuntimeError("disk full")
 
-    original_stars = ContactWrites._give_stars
+    original_stars = contact_apply.give_stars
 
     def give_stars(*args):
         original_stars(*args)
         reached.append("stars")
 
-    monkeypatch.setattr(ContactWrites, "_give_stars", staticmethod(give_stars))
+    monkeypatch.setattr(contact_apply, "give_stars", give_stars)
     monkeypatch.setattr("contacts.importers.common.journal_insert", broken_journal)
     second = csv_file(
         [
@@ -251,8 +252,7 @@ def test_a_file_an_agent_changes_after_the_rules_ran_gets_them_again_under_the_l
         status="valid",
         is_default=True,
     )
-    import contacts.importers.contact_writes as writes
-
+    writes = contact_apply
     seen: dict[str, object] = {}
     original_check = writes.check_constraints
 
