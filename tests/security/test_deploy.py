@@ -45,6 +45,18 @@ def _manage(*args, env) -> subprocess.CompletedProcess:
     )
 
 
+def _python(code: str) -> subprocess.CompletedProcess:
+    """``code`` run by a fresh interpreter with the production settings."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=_production_env(DJANGO_SETTINGS_MODULE="recouvrement.settings"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_check_deploy_is_clean_on_the_production_configuration():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production_env())
     assert result.returncode == 0, result.stdout + result.stderr
@@ -79,14 +91,7 @@ def test_static_files_get_hashed_names_in_production():
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.STORAGES['staticfiles']['BACKEND'])"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=BASE_DIR,
-        env=_production_env(DJANGO_SETTINGS_MODULE="recouvrement.settings"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _python(code)
     assert result.stdout.strip() == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
@@ -115,13 +120,6 @@ def test_a_process_starts_without_the_pdf_library():
         "import relances.services, rgpd.export.pdf, paiements.receipt;"
         "print('fpdf' in sys.modules)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=BASE_DIR,
-        env=_production_env(DJANGO_SETTINGS_MODULE="recouvrement.settings"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
