@@ -57,13 +57,14 @@ def _decimal_from_text(raw: str) -> Decimal:
         raise ValueError(_not_an_amount(raw)) from None
     if not number.is_finite():
         raise ValueError(_not_an_amount(raw))
+    # Before quantize, which cannot give 1e309 two decimals (InvalidOperation).
+    if abs(number) >= Decimal("1e12"):
+        raise ValueError(_("« %(value)s » est un montant trop grand.") % {"value": raw})
     if number != number.quantize(TWO_PLACES):
         raise ValueError(
             _("« %(value)s » a plus de deux décimales : un montant est en centimes.")
             % {"value": raw}
         )
-    if abs(number) >= Decimal("1e12"):
-        raise ValueError(_("« %(value)s » est un montant trop grand.") % {"value": raw})
     return number.quantize(TWO_PLACES)
 
 
