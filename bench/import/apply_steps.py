@@ -127,12 +127,7 @@ def main() -> None:
     import psycopg
 
     args.data.mkdir(parents=True, exist_ok=True)
-    dossiers_csv, contacts_csv = args.data / "dossiers.csv", args.data / "contacts.csv"
-    stamp = args.data / f"generated-{args.dossiers}"
-    if not stamp.exists():
-        generate.write_dossiers(dossiers_csv, args.dossiers)
-        generate.write_contacts(contacts_csv, args.dossiers)
-        stamp.touch()
+    dossiers_csv, contacts_csv = generate.files_for(args.data, args.dossiers)
     base, name = args.pg_url.rsplit("/", 1)
     template = f"{name}_template"
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="recouvrement.settings", DJANGO_DEBUG="1")

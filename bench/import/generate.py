@@ -140,3 +140,15 @@ def write_contacts(path: Path, dossiers: int) -> int:
             out.writerow(row)
             rows += 1
     return rows
+
+
+def files_for(data: Path, dossiers: int) -> tuple[Path, Path]:
+    """The files and contacts CSVs of ``dossiers`` files in ``data``, written once (a
+    stamp file says for which size); used by wait.py and apply_steps.py."""
+    dossiers_csv, contacts_csv = data / "dossiers.csv", data / "contacts.csv"
+    stamp = data / f"generated-{dossiers}"
+    if not stamp.exists():
+        write_dossiers(dossiers_csv, dossiers)
+        write_contacts(contacts_csv, dossiers)
+        stamp.touch()
+    return dossiers_csv, contacts_csv

@@ -152,12 +152,7 @@ def main() -> None:
     sys.path[:0] = [str(HERE)]
     import generate
 
-    dossiers_csv, contacts_csv = args.data / "dossiers.csv", args.data / "contacts.csv"
-    stamp = args.data / f"generated-{args.dossiers}"
-    if not stamp.exists():
-        generate.write_dossiers(dossiers_csv, args.dossiers)
-        generate.write_contacts(contacts_csv, args.dossiers)
-        stamp.touch()
+    dossiers_csv, contacts_csv = generate.files_for(args.data, args.dossiers)
 
     env = database_env(args)
     manage(args, env, "migrate", "--no-input")
