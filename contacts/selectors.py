@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from dossiers.models import Dossier
 from dossiers.selectors import SearchMatcher
+from recouvrement.prepared import prepared
 
 from .models import Contact, ContactPoint
 from .normalize import NormalizationError, normalize_phone
@@ -47,6 +48,30 @@ def contact_points_queryset(*, show_invalid: bool) -> QuerySet[ContactPoint]:
     )
 
 
+def _block_shapes(show_invalid: bool) -> tuple[prepared, prepared]:
+    """The contact block's two reads for one value of « afficher les invalides »,
+    compiled once per process (recouvrement.prepared, issue 15)."""
+
+    def contacts(dossier_id: int) -> QuerySet[Contact]:
+        queryset = Contact.objects.filter(dossier_id=dossier_id)
+        if not show_invalid:
+            invalid = Q(points__status=ContactPoint.Status.INVALID)
+            queryset = queryset.annotate(hidden_invalid=Count("points", filter=invalid))
+        return queryset.order_by("created_at", "id")
+
+    def points(dossier_id: int) -> QuerySet[ContactPoint]:
+        return contact_points_queryset(show_invalid=show_invalid).filter(
+            contact__dossier_id=dossier_id
+        )
+
+    return prepared(contacts), prepared(points)
+
+
+_block_contacts, _block_points = {}, {}
+for _flag in (False, True):
+    _block_contacts[_flag], _block_points[_flag] = _block_shapes(_flag)
+
+
 def contact_block(*, dossier: Dossier, show_invalid: bool) -> list[Contact]:
     """The file's contacts with their visible means, in two queries whatever their number.
 
@@ -55,19 +80,17 @@ def contact_block(*, dossier: Dossier, show_invalid: bool) -> list[Contact]:
     means ``current_default``: the default of its kind in the file, named by the
     confirmation asked before the star moves.
     """
-    contacts_qs = Contact.objects.filter(dossier=dossier)
-    if not show_invalid:
-        invalid = Q(points__status=ContactPoint.Status.INVALID)
-        contacts_qs = contacts_qs.annotate(hidden_invalid=Count("points", filter=invalid))
-    contacts = list(
-        contacts_qs.prefetch_related(
-            Prefetch(
-                "points",
-                queryset=contact_points_queryset(show_invalid=show_invalid),
-                to_attr="visible_points",
-            )
-        ).order_by("created_at", "id")
-    )
+    contacts = _block_contacts[show_invalid](dossier_id=dossier.pk)
+    by_id = {}
+    for contact in contacts:
+        contact.visible_points = []
+        by_id[contact.pk] = contact
+    # What a prefetch of each contact's means would read, by one statement compiled
+    # once per process (the prefetch's IN list changes its SQL with the file).
+    for point in _block_points[show_invalid](dossier_id=dossier.pk):
+        contact = by_id[point.contact_id]
+        point.contact = contact
+        contact.visible_points.append(point)
     for contact in contacts:
         contact.visible_points.sort(key=contact_point_order)
     # A default is always validated, hence always visible: no query needed.

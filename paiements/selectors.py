@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier
 from dossiers.templatetags.recouvrement import format_euros
+from recouvrement.prepared import prepared
 
-from .models import Allocation, Dispute, ExternalAction, Instalment, Promise
+from .models import Allocation, Dispute, ExternalAction, Instalment, Payment, Promise
 
 #: how long a broken promise stays in the agent's worklist
 BROKEN_PROMISE_DAYS = 30
@@ -43,6 +44,47 @@ def dossier_credit(*, dossier: Dossier) -> Decimal:
     return dossier.payments.aggregate(s=Sum("unallocated"))["s"] or Decimal(0)
 
 
+# The panel's reads, compiled once per process (recouvrement.prepared, issue 15);
+# their prefetches are compiled as usual.
+_panel_payments = prepared(
+    lambda dossier_id: (
+        Payment.objects.filter(dossier_id=dossier_id)
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                queryset=Allocation.objects.select_related("receivable").order_by("id"),
+            )
+        )
+        .order_by("-date", "-id")[:50]
+    )
+)
+_panel_latest_promise = prepared(
+    lambda dossier_id: (
+        Promise.objects.filter(dossier_id=dossier_id)
+        .exclude(status=Promise.Status.CANCELLED)
+        .prefetch_related(
+            Prefetch("instalments", queryset=Instalment.objects.order_by("due_date", "id")),
+            "receivables",
+        )
+        .order_by("-created_at", "-id")[:1]
+    )
+)
+_panel_open_disputes = prepared(
+    lambda dossier_id: (
+        Dispute.objects.filter(dossier_id=dossier_id, status=Dispute.Status.OPEN)
+        .select_related("reason", "assigned_to")
+        .prefetch_related("receivables")
+    )
+)
+_panel_open_actions = prepared(
+    lambda dossier_id: (
+        ExternalAction.objects.filter(dossier_id=dossier_id, answered_at__isnull=True)
+        .prefetch_related("receivables")
+        .order_by("deadline", "id")
+    )
+)
+
+
 def payments_panel(request, dossier: Dossier) -> dict:
     """The client file's payments panel (a panel of ``fiche.views.PANELS``)."""
     return {"paiements": dossier_panel(dossier=dossier, user=request.user)}
@@ -51,38 +93,15 @@ def payments_panel(request, dossier: Dossier) -> dict:
 def dossier_panel(*, dossier: Dossier, user) -> dict:
     """Context of templates/paiements/_dossier_panel.html (a fixed number of queries)."""
     # Who recorded a payment is not shown here: no join of the users (issue 15).
-    payments = list(
-        dossier.payments.prefetch_related(
-            Prefetch(
-                "allocations",
-                queryset=Allocation.objects.select_related("receivable").order_by("id"),
-            )
-        ).order_by("-date", "-id")[:50]
-    )
+    payments = _panel_payments(dossier_id=dossier.pk)
     # A new promise cancels the running one: the latest one not cancelled is either
     # the running promise or the last that ended (one query, plus its prefetches).
-    latest = (
-        dossier.promises.exclude(status=Promise.Status.CANCELLED)
-        .prefetch_related(
-            Prefetch("instalments", queryset=Instalment.objects.order_by("due_date", "id")),
-            "receivables",
-        )
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    latest = next(iter(_panel_latest_promise(dossier_id=dossier.pk)), None)
     running = latest is not None and latest.status == Promise.Status.RUNNING
     promise, last_promise = (latest, None) if running else (None, latest)
-    disputes = list(
-        dossier.disputes.filter(status=Dispute.Status.OPEN)
-        .select_related("reason", "assigned_to")
-        .prefetch_related("receivables")
-    )
+    disputes = _panel_open_disputes(dossier_id=dossier.pk)
     disputed = {r.pk: d for d in disputes for r in d.receivables.all()}
-    actions = list(
-        dossier.external_actions.filter(answered_at__isnull=True)
-        .prefetch_related("receivables")
-        .order_by("deadline", "id")
-    )
+    actions = _panel_open_actions(dossier_id=dossier.pk)
     credit = sum((p.unallocated for p in payments), Decimal(0))
     if len(payments) == 50:
         credit = dossier_credit(dossier=dossier)

@@ -23,6 +23,7 @@ from contacts.messaging.placeholders import (
 from dossiers.models import Dossier, Receivable
 from paiements.selectors import BEFORE, instalments_remindable
 from paiements.selectors import worklist_items as payments_worklist_items
+from recouvrement.prepared import prepared
 
 from .means import default_means_many, means_for
 from .models import PlannedAction, ScenarioRun, ScenarioStep
@@ -57,6 +58,46 @@ class PanelInstalmentReminder:
     state_label: str = ""
 
 
+def _panel_run_queryset(dossier_id: int, today: datetime.date):
+    next_instalment = (
+        instalments_remindable(BEFORE, today=today)
+        .filter(promise__dossier_id=OuterRef("dossier_id"))
+        .order_by("due_date", "id")
+    )
+    before_step = ScenarioStep.objects.filter(
+        scenario_id=OuterRef("scenario_id"), kind=ScenarioStep.Kind.BEFORE_INSTALMENT
+    ).order_by("-delay_days", "order")
+    return (
+        ScenarioRun.objects.select_related("scenario", "last_step")
+        .filter(dossier_id=dossier_id)
+        .annotate(
+            instalment_date=Subquery(next_instalment.values("due_date")[:1]),
+            instalment_amount=Subquery(next_instalment.values("amount")[:1]),
+            before_label=Subquery(before_step.values("label")[:1]),
+            before_days=Subquery(before_step.values("delay_days")[:1]),
+        )
+        .order_by("-started_on", "-id")[:1]
+    )
+
+
+# Compiled once per process (recouvrement.prepared): their SQL cost more to build
+# than to run.
+_panel_run = prepared(_panel_run_queryset)
+_panel_open_actions = prepared(
+    lambda run_id: PlannedAction.objects.filter(
+        run_id=run_id, state__in=PlannedAction.OPEN_STATES
+    ).values_list(
+        "pk",
+        "instalment_id",
+        "step__label",
+        "due_at",
+        "state",
+        "instalment__due_date",
+        "instalment__amount",
+    )
+)
+
+
 def scenario_panel(request, dossier: Dossier) -> dict:
     """The client file's reminder panel (a panel of ``fiche.views.PANELS``)."""
     return dossier_panel(dossier)
@@ -71,26 +112,8 @@ def dossier_panel(dossier: Dossier) -> dict:
     subqueries in one statement cost more to compile than the second statement does
     (issue 15)."""
     today = timezone.localdate()
-    next_instalment = (
-        instalments_remindable(BEFORE, today=today)
-        .filter(promise__dossier_id=OuterRef("dossier_id"))
-        .order_by("due_date", "id")
-    )
-    before_step = ScenarioStep.objects.filter(
-        scenario_id=OuterRef("scenario_id"), kind=ScenarioStep.Kind.BEFORE_INSTALMENT
-    ).order_by("-delay_days", "order")
-    run = (
-        ScenarioRun.objects.select_related("scenario", "last_step")
-        .filter(dossier=dossier)
-        .annotate(
-            instalment_date=Subquery(next_instalment.values("due_date")[:1]),
-            instalment_amount=Subquery(next_instalment.values("amount")[:1]),
-            before_label=Subquery(before_step.values("label")[:1]),
-            before_days=Subquery(before_step.values("delay_days")[:1]),
-        )
-        .order_by("-started_on", "-id")
-        .first()
-    )
+    found = _panel_run(dossier_id=dossier.pk, today=today)
+    run = found[0] if found else None
     if run is not None:
         _open_actions(run)
     active = run is not None and run.state == ScenarioRun.State.ACTIVE
@@ -125,15 +148,7 @@ def _open_actions(run: ScenarioRun) -> None:
     run.reminder_date = run.reminder_amount = None
     if run.state != ScenarioRun.State.ACTIVE:
         return
-    rows = PlannedAction.objects.filter(run=run, state__in=PlannedAction.OPEN_STATES).values_list(
-        "pk",
-        "instalment_id",
-        "step__label",
-        "due_at",
-        "state",
-        "instalment__due_date",
-        "instalment__amount",
-    )
+    rows = _panel_open_actions(run_id=run.pk)
     steps = [r for r in rows if r[1] is None]
     reminders = [r for r in rows if r[1] is not None]
     if steps:
