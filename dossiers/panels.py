@@ -5,14 +5,26 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from recouvrement.prepared import prepared
+
 from . import paging
-from .models import Dossier
+from .models import Dossier, Receivable
 
 FOLLOW_UP_PERMISSION = "dossiers.follow_up_dossier"
 
 
+# Compiled once per process (recouvrement.prepared, issue 15).
+_receivables = prepared(
+    lambda dossier_id: Receivable.objects.filter(dossier_id=dossier_id).order_by(
+        "due_date", "number"
+    )
+)
+
+
 def dossier_panel(request, dossier: Dossier) -> dict:
-    receivables = list(dossier.receivables.order_by("due_date", "number"))
+    receivables = _receivables(dossier_id=dossier.pk)
+    for receivable in receivables:
+        receivable.dossier = dossier  # as the related manager does: no query to reach it
     today = timezone.localdate()
     return {
         "dossier": dossier,

@@ -77,7 +77,7 @@ def requested_tab(request) -> str:
 
 
 def dossier_detail_view(request, pk: int):
-    dossier = dossier_for_user(request, pk, queryset=Dossier.objects.select_related("assigned_to"))
+    dossier = dossier_for_user(request, pk, with_agent=True)
     context = dossier_detail_context(request, dossier, requested_tab(request))
     return render(request, "dossiers/detail.html", context)
 

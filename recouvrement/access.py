@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404
 
 from dossiers.models import Dossier
 
+from .prepared import prepared
+
 VIEW_PERMISSION = "dossiers.view_dossier"
 
 
@@ -21,11 +23,27 @@ def can_view_dossiers(user) -> bool:
     return user.is_authenticated and user.has_perm(VIEW_PERMISSION)
 
 
-def dossier_for_user(request, pk: int, *, perm: str | None = None, queryset=None) -> Dossier:
+# The client file's read of its file and agent, compiled once per process (issue 15).
+_dossier_with_agent = prepared(
+    lambda pk: Dossier.objects.select_related("assigned_to").filter(pk=pk)
+)
+
+
+def dossier_for_user(
+    request, pk: int, *, perm: str | None = None, queryset=None, with_agent: bool = False
+) -> Dossier:
+    """The file, or 404 for a stranger or a file that does not exist; 403 if ``perm``
+    is lacking. ``with_agent``: with its agent (``select_related``)."""
     user = request.user
     if not can_view_dossiers(user):
         raise Http404
-    dossier = get_object_or_404(queryset if queryset is not None else Dossier.objects, pk=pk)
+    if with_agent and queryset is None:
+        found = _dossier_with_agent(pk=pk)
+        if not found:
+            raise Http404
+        dossier = found[0]
+    else:
+        dossier = get_object_or_404(queryset if queryset is not None else Dossier.objects, pk=pk)
     if perm is not None and not user.has_perm(perm):
         raise PermissionDenied
     return dossier

@@ -47,6 +47,9 @@ def _sentinel(kind: type, index: int, which: int) -> Any:
     return datetime.date(1901, 2, 3) + datetime.timedelta(days=37 * n)
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
 class PreparedShapeError(Exception):
     """The queryset's SQL depends on its values: it cannot be compiled once."""
 
@@ -151,6 +154,10 @@ class prepared:  # noqa: N801 — used as a function
     def queryset(self, **values: Any) -> QuerySet:
         if set(values) != set(self.names):
             raise TypeError(f"expected the values {self.names}, got {sorted(values)}")
+        if any(isinstance(v, int) and not _INT64[0] <= v <= _INT64[1] for v in values.values()):
+            # No database column holds it; the ORM's own lookups know what to make
+            # of it (no row for an exact match), the database would raise.
+            return self.build(**values)
         if self.model is None:
             self.model = self.build(**values).model
         alias = router.db_for_read(self.model)

@@ -9,7 +9,9 @@ from django.db import connections
 
 from contacts import selectors as contact_selectors
 from contacts.models import Contact, ContactPoint
+from dossiers import panels as dossier_panels
 from paiements import selectors as payment_selectors
+from recouvrement import access, backends
 from recouvrement.prepared import PreparedShapeError, prepared
 from relances import selectors as reminder_selectors
 from tests.factories import ContactFactory, ContactPointFactory, DossierFactory
@@ -28,6 +30,9 @@ SHAPES = [
     (payment_selectors._panel_open_actions, {"dossier_id": 3}),
     *[(shape, {"dossier_id": 3}) for shape in contact_selectors._block_contacts.values()],
     *[(shape, {"dossier_id": 3}) for shape in contact_selectors._block_points.values()],
+    (dossier_panels._receivables, {"dossier_id": 3}),
+    (access._dossier_with_agent, {"pk": 3}),
+    *[(shape, {"user_id": 3}) for shape in backends._PERMISSIONS.values()],
 ]
 
 
@@ -151,3 +156,41 @@ def test_a_shape_compiled_in_one_thread_runs_on_another_thread_s_connection():
     thread.join()
     assert errors == []
     assert found == ["Alpha"]
+
+
+def test_a_file_number_no_column_can_hold_is_a_404_not_an_error(client, django_user_model):
+    """The URL takes any digits; the database would refuse a 64-bit overflow as a
+    parameter (PostgreSQL: out of range, SQLite: OverflowError): the ORM's own
+    handling is used for such a value."""
+    from tests.factories import agent
+
+    client.force_login(agent())
+    assert client.get(f"/dossiers/{2**63}/").status_code == 404
+    assert client.get(f"/dossiers/{10**30}/").status_code == 404
+    dossier = DossierFactory()
+    assert client.get(f"/dossiers/{dossier.pk}/").status_code == 200
+
+
+def test_the_permission_backend_gives_django_s_permission_sets():
+    from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
+    from django.contrib.auth.models import Group, Permission
+
+    from recouvrement.backends import ModelBackend
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    group = Group.objects.create(name="prepared-test")
+    group.permissions.add(Permission.objects.get(codename="add_note"))
+    user.groups.add(group)
+    user.user_permissions.add(Permission.objects.get(codename="view_dossier"))
+    for fresh in (lambda: type(user).objects.get(pk=user.pk),):
+        ours, django = fresh(), fresh()
+        assert ModelBackend().get_all_permissions(ours) == DjangoModelBackend().get_all_permissions(
+            django
+        )
+        assert ModelBackend().get_all_permissions(ours) >= {
+            "dossiers.add_note",
+            "dossiers.view_dossier",
+        }
+        assert ModelBackend().get_user_permissions(fresh()) == {"dossiers.view_dossier"}
+        assert ModelBackend().get_group_permissions(fresh()) == {"dossiers.add_note"}
