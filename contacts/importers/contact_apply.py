@@ -176,6 +176,13 @@ class ContactApply:
         for point in points:
             self._stars.add(point)
 
+    def unstage(self, shifts: dict) -> None:
+        """SQLite: the staged means moved to their table, their staged stars too."""
+        shift = shifts.get(ContactPoint, 0)
+        if self._stars is not None and shift:
+            self._stars.ids = array("q", [pk + shift for pk in self._stars.ids])
+        super().unstage(shifts)
+
     def put_aside(self, rows: list) -> None:
         if self._later is None:
             # Lives from the first row put aside to the apply, which closes it.
