@@ -347,3 +347,26 @@ def test_rows_an_agent_adds_during_the_staging_keep_their_keys_and_the_imports_i
     # D-1: the file's star; D-2: the default rule (its one validated phone).
     assert [p.phone.as_e164 for p in defaults] == ["+33611223344", "+33611223345"]
     assert Contact.objects.filter(external_key="c2").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_import_leaves_no_staged_rows_behind(csv_file, run_import):
+    """Atomic on SQLite too: a file with one invalid row writes nothing (its valid
+    rows were staged, then the apply rolled back), and the staged tables are gone."""
+    factories.DossierFactory(reference="D-1", status=Dossier.Status.IN_PROGRESS)
+    path = csv_file(
+        [
+            HEADER,
+            ["D-1", "c1", "Durand", "telephone", "06 11 22 33 44", "valide", "oui"],
+            ["D-9", "c2", "Martin", "telephone", "06 11 22 33 45", "", ""],
+        ]
+    )
+    result = run_import("import_contacts", path)
+
+    assert not result.ok
+    assert not Contact.objects.exists() and not ContactPoint.objects.exists()
+    assert not Evidence.objects.exists()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_temp_master WHERE type = 'table'")
+            assert cursor.fetchall() == []
