@@ -18,8 +18,11 @@ At the end (``ContactApply.finish``), on PostgreSQL when no row was put aside:
 
 Every decision that depends on what agents may change is thus taken, or checked,
 under the lock, on the state as it is then, never on a state read before. With rows
-put aside, or on SQLite (one writer: nobody writes while an import runs), everything
-of the end runs under the lock.
+put aside, or on SQLite, everything of the end runs under the lock. On SQLite (one
+writer) the staging writes into TEMP tables (``recouvrement.importing.bulk.Stage``,
+no write lock while the file is read), copied in at the start of the apply's one
+write transaction (``unstage`` moves the staged stars' keys with them); the rules
+then run under that lock, on the state the agents left.
 """
 
 from __future__ import annotations
@@ -176,6 +179,13 @@ class ContactApply:
         for point in points:
             self._stars.add(point)
 
+    def unstage(self, shifts: dict) -> None:
+        """SQLite: the staged means moved to their table, their staged stars too."""
+        shift = shifts.get(ContactPoint, 0)
+        if self._stars is not None and shift:
+            self._stars.ids = array("q", [pk + shift for pk in self._stars.ids])
+        super().unstage(shifts)
+
     def put_aside(self, rows: list) -> None:
         if self._later is None:
             # Lives from the first row put aside to the apply, which closes it.
@@ -184,8 +194,8 @@ class ContactApply:
 
     def finish(self) -> None:
         if self._later is not None or connection.vendor != "postgresql":
-            # Rows of existing contacts to write (or SQLite, where nobody else writes
-            # during an import): everything under the lock.
+            # Rows of existing contacts to write (or SQLite, whose staged rows were
+            # just copied in under its one write lock): everything under the lock.
             self.apply_staged()
             super().finish()  # the default rule, the status rule, the journal
             return

@@ -27,6 +27,7 @@ from recouvrement.importing.bulk import (
     insert_objects,
     new_instance,
     reserve_ids,
+    staged_objects,
     update_objects,
 )
 
@@ -191,13 +192,16 @@ class ContactWrites(ContactApply):
 
     @staticmethod
     def _known_contacts(rows) -> dict[tuple[int, str], Contact]:
-        """The batch's contacts that exist, by (file, key): one query per 500 files."""
+        """The batch's contacts that exist, by (file, key): one query per 500 files
+        (and, on SQLite, one in the contacts this import staged: ``bulk.Stage``)."""
         contacts: dict[tuple[int, str], Contact] = {}
         keys = sorted({r.key for _dossier, r in rows})
         for chunk in chunked(sorted({d for d, _row in rows}), 500):
             for contact in Contact.objects.filter(
                 among(Contact, "dossier_id", chunk), among(Contact, "external_key", keys)
             ):
+                contacts[(contact.dossier_id, contact.external_key)] = contact
+            for contact in staged_objects(Contact, dossier_id=chunk, external_key=keys):
                 contacts[(contact.dossier_id, contact.external_key)] = contact
         return contacts
 

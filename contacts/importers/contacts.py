@@ -10,13 +10,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from dossiers.models import JournalEntry
 from dossiers.objectivity import active_terms, forbidden_term_messages, forbidden_terms_found
 from recouvrement.importing.base import Counters, Importer
 from recouvrement.importing.reader import header_key
 from recouvrement.importing.values import parse_bool, text
 
 from .. import rules
-from ..models import Contact, ContactPoint
+from ..models import Contact, ContactPoint, Evidence
 from .common import ContactRulesMixin, error_text
 from .contact_writes import ContactCounts, ContactRow, ContactWrites
 
@@ -80,6 +81,14 @@ class ContactImporter(ContactWrites, ContactRulesMixin, Importer):
         ContactPoint._meta.db_table: ("contact_id", "dossier_id", "kind"),
     }
     journal_message = gettext_lazy("Import de contacts (%(file)s) : %(changes)s.")
+    # SQLite: while the file is read, the new contacts go to staged tables, looked
+    # up by (file, key) when a person's rows straddle two batches (_known_contacts).
+    staged_models = {
+        Contact: (("dossier_id", "external_key"),),
+        ContactPoint: (),
+        Evidence: (),
+        JournalEntry: (),
+    }
     columns = (
         "reference_dossier",
         "contact",

@@ -21,6 +21,7 @@ import os
 import re
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,9 @@ from ..spreadsheet import csv_writer
 from .bulk import (
     analyze,  # noqa: F401 (PostgreSQL's statistics, re-exported)
     check_constraints,
+    stages,
 )
+from .bulk import staging as bulk_staging
 from .child import parse_in_child
 from .counting import Counters, KeyLines  # noqa: F401 (Counters: re-exported for importers)
 from .locking import import_lock
@@ -113,6 +116,10 @@ class Importer:
     #: tables this import fills and then reads back, each with the columns its batch
     #: lookups filter on (PostgreSQL statistics, see analyze())
     analyze_tables: dict[str, tuple[str, ...]] = {}
+    #: models whose new rows are staged while the file is read, on SQLite, each with
+    #: the column tuples to index in its staged table (``bulk.Stage``); ``write_batch``
+    #: then finds the rows it wrote itself through ``bulk.staged_objects`` only
+    staged_models: dict = {}
 
     def __init__(self, *, source_name: str = "") -> None:
         self.source_name = source_name
@@ -191,6 +198,10 @@ class Importer:
 
     def write_batch(self, records: list[Any]) -> None:  # pragma: no cover
         raise NotImplementedError
+
+    def unstage(self, shifts: dict) -> None:
+        """The staged rows are now in their tables (``staged_models``, SQLite), their
+        keys moved by ``shifts[model]``: move the staged keys kept in memory too."""
 
     def finish(self) -> None:
         """End-of-file work, inside the transaction."""
@@ -388,7 +399,15 @@ def run_import(
         bar = _progress_bar(source, progress)
         counter = [0]  # rows read
         try:
-            with import_lock(), transaction.atomic():
+            # SQLite: the rows are staged while the file is read, outside any write
+            # transaction; only the apply and the end-of-file work take the
+            # database's one write lock (bulk.Stage). Elsewhere one transaction.
+            staging = stages(importer.staged_models)
+            with (
+                import_lock(),
+                bulk_staging(importer.staged_models) if staging else nullcontext() as stage,
+                nullcontext() if staging else transaction.atomic(),
+            ):
                 batches = 0
                 parsed = parse_in_child if _use_child(source) else parse_inline
                 for batch, position in parsed(importer, source, mapping, counter):
@@ -405,15 +424,18 @@ def run_import(
                     # next import's lookups (and the end-of-file rules) are planned
                     # on the table as it now is.
                     analyze(importer.analyze_tables, counter[0])
-                # The deferred foreign-key checks of the staged rows, before finish()
-                # locks anything (bulk.check_constraints).
-                check_constraints()
-                importer.finish()
-                result.rows = counter[0]
-                keep = not dry_run and (skip_invalid or not importer.errors)
-                if not keep:
-                    transaction.set_rollback(True)
-                result.written = keep
+                with transaction.atomic() if staging else nullcontext():
+                    if stage is not None:
+                        importer.unstage(stage.apply())
+                    # The deferred foreign-key checks of the staged rows, before
+                    # finish() locks anything (bulk.check_constraints).
+                    check_constraints()
+                    importer.finish()
+                    result.rows = counter[0]
+                    keep = not dry_run and (skip_invalid or not importer.errors)
+                    if not keep:
+                        transaction.set_rollback(True)
+                    result.written = keep
         except SourceError as exc:
             importer.errors.append(RowError(0, "", "", str(exc)))
             result.rows = counter[0]

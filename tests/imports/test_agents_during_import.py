@@ -2,7 +2,12 @@
 rows nobody else can see yet without locking anything an agent works on, and takes
 every decision that depends on what agents may change (existing contacts' rows, the
 stars, the end-of-file rules) in a short apply, under the files' locks, on the state
-as it is then. Still all or nothing."""
+as it is then. Still all or nothing.
+
+On SQLite (one writer), the rows are staged in TEMP tables, written without the
+database's write lock, and copied in by the apply (``bulk.Stage``): the same tests
+run there, but the one on the rules run before the lock (PostgreSQL only: SQLite
+runs them under it)."""
 
 from __future__ import annotations
 
@@ -83,13 +88,11 @@ def two_validated_phones(dossier):
     return first, second
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("reference_data")  # a flush before may have removed the groups
 def test_an_agents_star_and_note_commit_while_the_import_is_staging(
     csv_file, run_import, monkeypatch
 ):
-    _postgresql_only()
     agent = factories.agent()
     dossier = factories.DossierFactory(reference="D-1", status=Dossier.Status.IN_PROGRESS)
     factories.DossierFactory(reference="D-2", status=Dossier.Status.IN_PROGRESS)
@@ -137,7 +140,6 @@ def test_a_means_an_agent_invalidates_during_the_import_is_checked_again_at_the_
     number wrong. The import does not star it on the strength of what it read before
     (an invalid default): the row is validated again at the apply, on the state the
     agent left, and refused; the import, atomic, writes nothing."""
-    _postgresql_only()
     agent = factories.agent()
     dossier = factories.DossierFactory(reference="D-1", status=Dossier.Status.IN_PROGRESS)
     factories.DossierFactory(reference="D-2", status=Dossier.Status.IN_PROGRESS)
@@ -289,3 +291,82 @@ def test_a_file_an_agent_changes_after_the_rules_ran_gets_them_again_under_the_l
     # The other file, unchanged by agents, got what the first pass decided.
     assert ContactPoint.objects.get(phone="+33611223345").is_default
     assert JournalEntry.objects.filter(action="import").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")  # a flush before may have removed the groups
+def test_rows_an_agent_adds_during_the_staging_keep_their_keys_and_the_imports_its_links(
+    csv_file, run_import, monkeypatch
+):
+    """While the import stages, an agent adds a contact with a phone (on SQLite they
+    take the keys after the table's last one, which the staged rows do not use): both
+    are kept, and every imported means belongs to its contact, its « import » evidence
+    to it, its star where the file put it."""
+    agent = factories.agent()
+    dossier = factories.DossierFactory(reference="D-1", status=Dossier.Status.IN_PROGRESS)
+    factories.DossierFactory(reference="D-2", status=Dossier.Status.IN_PROGRESS)
+
+    def agent_work():
+        return in_other_thread(
+            lambda: services.contact_create(
+                dossier=dossier,
+                user=agent,
+                last_name="Agent",
+                points=[("phone", {"phone": "06 99 00 00 01"})],
+            )
+        )
+
+    seen = during_staging(monkeypatch, agent_work)
+    path = csv_file(
+        [
+            HEADER,
+            ["D-1", "c1", "Durand", "telephone", "06 11 22 33 44", "valide", "oui"],
+            ["D-2", "c2", "Martin", "telephone", "06 11 22 33 45", "valide", ""],
+            ["D-2", "c2", "Martin", "telephone", "06 11 22 33 46", "", ""],
+            ["D-1", "c3", "Petit", "telephone", "06 11 22 33 47", "invalide", ""],
+        ]
+    )
+    result = run_import("import_contacts", path)
+
+    assert result.ok, result.err
+    assert seen["finished"] is True and seen["error"] is None
+    agents = Contact.objects.get(last_name="Agent")
+    assert [p.phone.as_e164 for p in agents.points.all()] == ["+33699000001"]
+    imported = ContactPoint.objects.exclude(contact=agents).select_related("contact", "dossier")
+    owners = {p.phone.as_e164: (p.contact.external_key, p.dossier.reference) for p in imported}
+    assert owners == {
+        "+33611223344": ("c1", "D-1"),
+        "+33611223345": ("c2", "D-2"),
+        "+33611223346": ("c2", "D-2"),
+        "+33611223347": ("c3", "D-1"),
+    }
+    for point in imported.filter(status__in=["valid", "invalid"]):
+        assert point.last_evidence.point_id == point.pk
+        assert point.last_evidence.source == Evidence.Source.IMPORT
+    defaults = ContactPoint.objects.filter(is_default=True).order_by("dossier__reference")
+    # D-1: the file's star; D-2: the default rule (its one validated phone).
+    assert [p.phone.as_e164 for p in defaults] == ["+33611223344", "+33611223345"]
+    assert Contact.objects.filter(external_key="c2").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_import_leaves_no_staged_rows_behind(csv_file, run_import):
+    """Atomic on SQLite too: a file with one invalid row writes nothing (its valid
+    rows were staged, then the apply rolled back), and the staged tables are gone."""
+    factories.DossierFactory(reference="D-1", status=Dossier.Status.IN_PROGRESS)
+    path = csv_file(
+        [
+            HEADER,
+            ["D-1", "c1", "Durand", "telephone", "06 11 22 33 44", "valide", "oui"],
+            ["D-9", "c2", "Martin", "telephone", "06 11 22 33 45", "", ""],
+        ]
+    )
+    result = run_import("import_contacts", path)
+
+    assert not result.ok
+    assert not Contact.objects.exists() and not ContactPoint.objects.exists()
+    assert not Evidence.objects.exists()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_temp_master WHERE type = 'table'")
+            assert cursor.fetchall() == []
