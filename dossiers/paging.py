@@ -92,12 +92,17 @@ class ListPage:
         return self.has_previous or self.has_next
 
 
+# Beyond any list (50 million files at 50 a page): a larger number is a page past the
+# end, whose offset would not even fit the database's 64-bit LIMIT/OFFSET.
+MAX_PAGE_NUMBER = 1_000_000
+
+
 def _page_number(value) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
         return 1
-    return number if number >= 1 else 1
+    return min(number, MAX_PAGE_NUMBER) if number >= 1 else 1
 
 
 def list_page(queryset: QuerySet, per_page: int, number) -> ListPage:
