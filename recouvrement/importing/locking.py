@@ -28,6 +28,20 @@ def _busy() -> SourceError:
     )
 
 
+def sqlite_lock_path(name) -> Path:
+    """The lock file of one SQLite database: named after its absolute path, so two
+    names of one file share it; an in-memory database lives in one process only, so
+    its lock is that process's (two test runs at once used to share the lock of
+    « file:memorydb_default?mode=memory », and one refused the other's imports)."""
+    name = str(name)
+    if name == ":memory:" or "mode=memory" in name:
+        key = f"{name}#pid{os.getpid()}"
+    else:
+        key = os.path.realpath(name)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"recouvrement-import-{digest}.lock"
+
+
 @contextlib.contextmanager
 def import_lock():
     """One import at a time: two imports of the same rows at once made the second
@@ -49,10 +63,9 @@ def import_lock():
             with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [IMPORT_LOCK_KEY])
         return
-    name = str(connection.settings_dict["NAME"])
-    digest = hashlib.sha256(name.encode()).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"recouvrement-import-{digest}.lock"
-    handle = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    handle = os.open(
+        sqlite_lock_path(connection.settings_dict["NAME"]), os.O_CREAT | os.O_RDWR, 0o600
+    )
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -139,3 +139,56 @@ def test_a_windows_1252_file_is_still_read_as_such(tmp_path, run_import, dossier
     run = run_import("import_contacts", path)
     assert run.ok, run.err
     assert Contact.objects.get().first_name == "Hélène"
+
+
+def test_an_import_in_another_process_on_its_own_in_memory_database_does_not_refuse_this_one(
+    csv_file, run_import, dossier
+):
+    """Two test runs at once each have an in-memory database of the same name
+    (« file:memorydb_default?mode=memory »): the lock was named after that name, so
+    one run's import refused the other's. Here another process holds the lock its
+    in-memory database of the same name would take; the import here still runs. A
+    database file keeps one lock, whatever the name it is reached by."""
+    import os
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the file lock is SQLite's")
+    name = "file:memorydb_default?mode=memory&cache=shared"
+    holder = subprocess.Popen(  # noqa: S603 (this interpreter, a fixed script)
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            "from recouvrement.importing.locking import sqlite_lock_path\n"
+            f"fd = os.open(sqlite_lock_path({name!r}), os.O_CREAT | os.O_RDWR, 0o600)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+            "print('held', flush=True)\n"
+            "sys.stdin.read()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.getcwd(),
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        run = run_import("import_contacts", csv_file([HEADER, row(contact="c1", tel="0612345678")]))
+        assert run.ok, run.err
+        assert ContactPoint.objects.count() == 1
+    finally:
+        holder.stdin.close()
+        holder.wait(10)
+        holder.stdout.close()
+
+
+def test_a_database_file_has_one_lock_whatever_path_names_it(tmp_path, monkeypatch):
+    from recouvrement.importing.locking import sqlite_lock_path
+
+    (tmp_path / "db.sqlite3").touch()
+    monkeypatch.chdir(tmp_path)
+    assert sqlite_lock_path("db.sqlite3") == sqlite_lock_path(str(tmp_path / "db.sqlite3"))
+    assert sqlite_lock_path("db.sqlite3") != sqlite_lock_path(str(tmp_path / "other.sqlite3"))
