@@ -12,13 +12,14 @@ goes through ``conditional_escape`` as the template's autoescape did.
 
 from __future__ import annotations
 
-from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from recouvrement.csrf import form_token
 
 from .models import Contact, ContactPoint
 
@@ -95,7 +96,7 @@ class _Block:
         self.can_change_contact = user.has_perm("contacts.change_contact")
         self.can_export = user.has_perm("rgpd.export_personal_data")
         self.csrf = format_html(
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', form_token(request)
         )
         self.labels = _labels()
         self.qualify = {

@@ -31,8 +31,11 @@ from dossiers.panels import dossier_panel, journal_panel, notes_panel
 from paiements.selectors import payments_panel
 from pieces.panels import pieces_panel
 from pieces.selectors import dossier_pieces
+from recouvrement import csrf
 from recouvrement.access import dossier_for_user
 from relances.selectors import scenario_panel
+
+from . import caching
 
 PANELS = (
     dossier_panel,  # header: receivables, outstanding, overdue (dossiers)
@@ -77,9 +80,27 @@ def requested_tab(request) -> str:
 
 
 def dossier_detail_view(request, pk: int):
-    dossier = dossier_for_user(request, pk, with_agent=True)
-    context = dossier_detail_context(request, dossier, requested_tab(request))
-    return render(request, "dossiers/detail.html", context)
+    """The page. Its content (everything the panels show) is rendered once per version
+    of the file and served from the cache until something it shows changes
+    (fiche/caching.py); the access check, the shell and the navigation run every time."""
+    dossier = dossier_for_user(request, pk, read=caching.dossier_with_versions)
+    tab = requested_tab(request)
+    if request.htmx:
+        return render(
+            request, "dossiers/detail.html", dossier_detail_context(request, dossier, tab)
+        )
+    context = {
+        "dossier": dossier,
+        "tab": tab,
+        "file_content": caching.CachedContent(
+            request, dossier, tab, lambda: dossier_detail_context(request, dossier, tab)
+        ),
+        # The forms' token: a placeholder in the content, the request's own put in after.
+        "csrf_token": csrf.use_placeholder(request),
+    }
+    response = render(request, "dossiers/detail.html", context)
+    csrf.fill(request, response)
+    return response
 
 
 @require_GET

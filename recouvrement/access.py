@@ -30,15 +30,24 @@ _dossier_with_agent = prepared(
 
 
 def dossier_for_user(
-    request, pk: int, *, perm: str | None = None, queryset=None, with_agent: bool = False
+    request,
+    pk: int,
+    *,
+    perm: str | None = None,
+    queryset=None,
+    with_agent: bool = False,
+    read=None,
 ) -> Dossier:
     """The file, or 404 for a stranger or a file that does not exist; 403 if ``perm``
-    is lacking. ``with_agent``: with its agent (``select_related``)."""
+    is lacking. ``with_agent``: with its agent (``select_related``). ``read``: a
+    prepared read of the file by ``pk`` (``recouvrement.prepared``), instead."""
     user = request.user
     if not can_view_dossiers(user):
         raise Http404
-    if with_agent and queryset is None:
-        found = _dossier_with_agent(pk=pk)
+    if read is None and with_agent and queryset is None:
+        read = _dossier_with_agent
+    if read is not None:
+        found = read(pk=pk)
         if not found:
             raise Http404
         dossier = found[0]

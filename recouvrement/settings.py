@@ -77,7 +77,20 @@ INSTALLED_APPS = [
     "demo",
     "paiements",
     "rgpd",
+    # The client-file page's composition layer: its content's versions (triggers) and cache.
+    "fiche",
 ]
+# The client file's rendered content, per process (fiche/caching.py): keyed by exact
+# versions, so nothing is ever stale; bounded, the least recently used goes first.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "fiche": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fiche",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FICHE_CACHE_ENTRIES", "200"))},
+    },
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

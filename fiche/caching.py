@@ -1,0 +1,86 @@
+"""The client file's content, rendered once per version (issue 15).
+
+The page's panels (header, contact block, actions, scenario, receivables, payments,
+the visible tab) are read and rendered only when what they show has changed. The
+key of the rendered content holds everything it depends on:
+
+- the file's version and the global version, moved by the database's triggers on
+  every write of what the page shows (``fiche.versioning``), read with the file
+  (one statement, the page's first read);
+- a digest of the file's row as read for this request (its totals, status, next
+  action, agent: the imports rewrite them without any trigger);
+- the user (their rights decide the buttons), the tab, the query string (folding,
+  pages), the « contacts invalides » choice kept in the session, today's date (what
+  is overdue, the scenario's next step), the language.
+
+What the content holds of the request alone — the CSRF token of its forms — is
+rendered as a placeholder and put in afterwards (``recouvrement.csrf``), so that the
+cached HTML never carries a token. Nothing else in the content comes from the request.
+
+The cache is the ``fiche`` alias (settings: local memory, per process, bounded).
+A refused form's page (its text and errors) and htmx requests are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone, translation
+
+from contacts.selectors import SHOW_INVALID_SESSION_KEY
+from dossiers.models import Dossier
+from recouvrement.prepared import prepared
+
+from .models import FileVersion
+from .versioning import GLOBAL
+
+CACHE_ALIAS = "fiche"
+
+
+def _version(dossier_id):
+    return Subquery(FileVersion.objects.filter(dossier_id=dossier_id).values("version")[:1])
+
+
+#: The file, its agent and both versions: the page's access check and its key's read.
+dossier_with_versions = prepared(
+    lambda pk: (
+        Dossier.objects.select_related("assigned_to")
+        .filter(pk=pk)
+        .annotate(fiche_version=_version(OuterRef("pk")), fiche_global=_version(GLOBAL))
+    )
+)
+
+_ROW_FIELDS = tuple(f.attname for f in Dossier._meta.concrete_fields)
+
+
+class CachedContent:
+    """The page's content for one request: served from the cache, or built by
+    ``build`` (the panels' context) and rendered by the template's ``{% file_cache %}``."""
+
+    def __init__(self, request, dossier: Dossier, tab: str, build):
+        self.build = build
+        self.cache = caches[CACHE_ALIAS]
+        parts = [
+            str(dossier.pk),
+            str(getattr(dossier, "fiche_version", None)),
+            str(getattr(dossier, "fiche_global", None)),
+            repr(tuple(getattr(dossier, name) for name in _ROW_FIELDS)),
+            str(request.user.pk),
+            tab,
+            repr(sorted(request.GET.lists())),
+            str(bool(request.session.get(SHOW_INVALID_SESSION_KEY, False))),
+            timezone.localdate().isoformat(),
+            translation.get_language() or "",
+            settings.LANGUAGE_CODE,
+        ]
+        digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        self.key = f"fiche:{dossier.pk}:{digest}"
+
+    def get(self) -> str | None:
+        return self.cache.get(self.key)
+
+    def set(self, html: str) -> None:
+        self.cache.set(self.key, html)

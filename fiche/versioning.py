@@ -1,0 +1,266 @@
+"""The version of what a client file shows, kept by the database (issue 15).
+
+The client file's page is cached, rendered, under its exact version
+(``fiche.caching``). A version must move with every write of what the page shows,
+whoever writes it: the services, the imports' set-based statements, the planner and
+the sending code (which write no journal entry), the admin, a raw statement. So the
+database keeps it: triggers on every table that belongs to a file (a column
+``dossier_id``, or a foreign key to a table that has one) set the file's row of
+``fiche_fileversion`` to a new random number; triggers on the tables every page
+shows (users, groups and rights, scenarios and their steps, dispute reasons,
+templates) set the row of id 0, the global version. The file's own row
+(``dossiers_dossier``) has no trigger: the page's key holds a digest of the row the
+page has just read (``fiche.caching``), so the imports that rewrite the totals of
+100,000 files pay nothing for it.
+
+Random, not a counter: a database restored from a backup would count again through
+numbers the cache has already seen for other contents.
+
+SQLite: three row triggers per table (after insert, update, delete). PostgreSQL:
+three statement triggers per table with transition tables, one upsert per
+statement whatever its size (an import's ``INSERT … SELECT`` of 300,000 rows bumps
+each of its files once). The version rows carry no foreign key: bumping one never
+locks a file's row.
+
+A migration that remakes a table on SQLite drops its triggers: ``install`` runs after
+every ``migrate`` (``apps.py``) and remakes them all (idempotent).
+tests/fiche/test_versioning.py checks that every table the page reads is covered.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+
+VERSIONS = "fiche_fileversion"
+GLOBAL = 0  # the row of the global version
+
+#: Tables of a file that the page never shows and that must not move its version:
+#: the consultation trace is written by every view of the page.
+NOT_SHOWN = {"rgpd_consultationtrace"}
+
+#: Tables every file's page shows (models' labels); their writes move the global version.
+GLOBAL_MODELS = (
+    "auth.User",
+    "auth.Group",
+    "auth.Permission",
+    "contenttypes.ContentType",
+    "relances.Scenario",
+    "relances.ScenarioStep",
+    "relances.AutoSendSwitch",
+    "paiements.DisputeReason",
+    "contacts.MessageTemplate",
+)
+
+
+def _global_tables() -> list[str]:
+    tables = []
+    for label in GLOBAL_MODELS:
+        model = apps.get_model(label)
+        tables.append(model._meta.db_table)
+    # The users' groups and rights: the auto-created tables of the many-to-many fields.
+    user, group = apps.get_model("auth.User"), apps.get_model("auth.Group")
+    for field in (user._meta.get_field("groups"), user._meta.get_field("user_permissions")):
+        tables.append(field.remote_field.through._meta.db_table)
+    tables.append(group._meta.get_field("permissions").remote_field.through._meta.db_table)
+    return tables
+
+
+def _dossier_column(model) -> str | None:
+    dossier = apps.get_model("dossiers.Dossier")
+    for field in model._meta.concrete_fields:
+        if field.is_relation and field.related_model is dossier:
+            return field.column
+    return None
+
+
+def file_tables() -> dict[str, tuple[str, str | None, str | None, str | None]]:
+    """Each table of a file: ``{table: (dossier column, or the foreign key, the parent
+    table, the parent's key and dossier column)}`` as ``(column, fk, parent, pk)``
+    where ``column`` is the row's own dossier column, or the parent's when ``fk`` is
+    set."""
+    dossier = apps.get_model("dossiers.Dossier")
+    tables: dict[str, tuple[str, str | None, str | None, str | None]] = {}
+    for model in apps.get_models(include_auto_created=True):
+        table = model._meta.db_table
+        if model is dossier or table in NOT_SHOWN or model._meta.proxy:
+            continue
+        column = _dossier_column(model)
+        if column is not None:
+            tables[table] = (column, None, None, None)
+            continue
+        for field in model._meta.concrete_fields:
+            if not field.is_relation or field.related_model is None:
+                continue
+            parent = field.related_model
+            parent_column = _dossier_column(parent)
+            if parent_column is not None and parent._meta.db_table not in NOT_SHOWN:
+                tables[table] = (
+                    parent_column,
+                    field.column,
+                    parent._meta.db_table,
+                    parent._meta.pk.column,
+                )
+                break
+    return dict(sorted(tables.items()))
+
+
+def _expression(row: str, spec, quote) -> str:
+    column, fk, parent, pk = spec
+    if fk is None:
+        return f"{row}.{quote(column)}"
+    return (
+        f"(SELECT p.{quote(column)} FROM {quote(parent)} p WHERE p.{quote(pk)} = {row}.{quote(fk)})"
+    )
+
+
+def _trigger_names(table: str) -> list[str]:
+    # Names within PostgreSQL's 63 bytes: the table's name may be long.
+    stem = f"fiche_v_{table}"[:56]
+    return [f"{stem}_ins", f"{stem}_upd", f"{stem}_del"]
+
+
+def _sqlite_statements(connection) -> list[str]:
+    quote = connection.ops.quote_name
+    upsert = (
+        f"INSERT INTO {VERSIONS} (dossier_id, version) SELECT d, abs(random()) FROM "
+        "(SELECT {expr} AS d) WHERE d IS NOT NULL "
+        "ON CONFLICT (dossier_id) DO UPDATE SET version = excluded.version;"
+    )
+    bump_global = (
+        f"INSERT INTO {VERSIONS} (dossier_id, version) VALUES ({GLOBAL}, abs(random())) "
+        "ON CONFLICT (dossier_id) DO UPDATE SET version = excluded.version;"
+    )
+    statements = []
+    for table, spec in file_tables().items():
+        new, old = _expression("NEW", spec, quote), _expression("OLD", spec, quote)
+        ins, upd, dele = _trigger_names(table)
+        for name, event, body in (
+            (ins, "INSERT", upsert.format(expr=new)),
+            (upd, "UPDATE", upsert.format(expr=old) + " " + upsert.format(expr=new)),
+            (dele, "DELETE", upsert.format(expr=old)),
+        ):
+            statements.append(f"DROP TRIGGER IF EXISTS {quote(name)}")
+            statements.append(
+                f"CREATE TRIGGER {quote(name)} AFTER {event} ON {quote(table)} "
+                f"FOR EACH ROW BEGIN {body} END"
+            )
+    for table in _global_tables():
+        for name, event in zip(_trigger_names(table), ("INSERT", "UPDATE", "DELETE"), strict=True):
+            statements.append(f"DROP TRIGGER IF EXISTS {quote(name)}")
+            statements.append(
+                f"CREATE TRIGGER {quote(name)} AFTER {event} ON {quote(table)} "
+                f"FOR EACH ROW BEGIN {bump_global} END"
+            )
+    return statements
+
+
+_PG_RANDOM = "(floor(random() * 9007199254740991))::bigint"
+
+
+def _postgresql_statements(connection) -> list[str]:
+    quote = connection.ops.quote_name
+
+    def upsert(rows: str, spec) -> str:
+        expr = _expression("r", spec, quote)
+        return (
+            f"INSERT INTO {VERSIONS} (dossier_id, version) SELECT d, {_PG_RANDOM} FROM "
+            f"(SELECT DISTINCT {expr} AS d FROM {rows} r) s WHERE d IS NOT NULL ORDER BY d "
+            "ON CONFLICT (dossier_id) DO UPDATE SET version = excluded.version;"
+        )
+
+    statements = []
+    for table, spec in file_tables().items():
+        function = quote(f"fiche_v_{table}"[:60])
+        statements.append(
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $f$ "
+            f"BEGIN IF TG_OP <> 'DELETE' THEN {upsert('fiche_new', spec)} END IF; "
+            f"IF TG_OP <> 'INSERT' THEN {upsert('fiche_old', spec)} END IF; "
+            "RETURN NULL; END $f$"
+        )
+        statements.extend(_pg_triggers(table, function, quote))
+    bump_global = quote("fiche_v_global")
+    statements.append(
+        f"CREATE OR REPLACE FUNCTION {bump_global}() RETURNS trigger LANGUAGE plpgsql AS $f$ "
+        f"BEGIN INSERT INTO {VERSIONS} (dossier_id, version) VALUES ({GLOBAL}, {_PG_RANDOM}) "
+        "ON CONFLICT (dossier_id) DO UPDATE SET version = excluded.version; "
+        "RETURN NULL; END $f$"
+    )
+    for table in _global_tables():
+        for name, event in zip(_trigger_names(table), ("INSERT", "UPDATE", "DELETE"), strict=True):
+            statements.append(f"DROP TRIGGER IF EXISTS {quote(name)} ON {quote(table)}")
+            statements.append(
+                f"CREATE TRIGGER {quote(name)} AFTER {event} ON {quote(table)} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {bump_global}()"
+            )
+    return statements
+
+
+def _pg_triggers(table: str, function: str, quote) -> list[str]:
+    ins, upd, dele = _trigger_names(table)
+    q = quote(table)
+    return [
+        f"DROP TRIGGER IF EXISTS {quote(ins)} ON {q}",
+        f"CREATE TRIGGER {quote(ins)} AFTER INSERT ON {q} REFERENCING NEW TABLE AS fiche_new "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        f"DROP TRIGGER IF EXISTS {quote(upd)} ON {q}",
+        f"CREATE TRIGGER {quote(upd)} AFTER UPDATE ON {q} "
+        "REFERENCING OLD TABLE AS fiche_old NEW TABLE AS fiche_new "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        f"DROP TRIGGER IF EXISTS {quote(dele)} ON {q}",
+        f"CREATE TRIGGER {quote(dele)} AFTER DELETE ON {q} REFERENCING OLD TABLE AS fiche_old "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+    ]
+
+
+def covered_tables() -> set[str]:
+    """Every table whose writes move a version (a file's or the global one)."""
+    return set(file_tables()) | set(_global_tables())
+
+
+def install(connection) -> None:
+    """(Re)make every trigger (idempotent). Nothing before the versions' table exists;
+    a table not there yet (a partial migrate) gets its triggers at the next one."""
+    existing = set(connection.introspection.table_names())
+    if VERSIONS not in existing:
+        return
+    if connection.vendor == "sqlite":
+        statements = _sqlite_statements(connection)
+    elif connection.vendor == "postgresql":
+        statements = _postgresql_statements(connection)
+    else:  # pragma: no cover - the product runs on SQLite and PostgreSQL only
+        raise NotImplementedError(connection.vendor)
+    quoted = {connection.ops.quote_name(t): t for t in existing}
+    with connection.cursor() as cursor:
+        for sql in statements:
+            target = _target(sql)
+            if target is not None and target not in quoted:
+                continue
+            cursor.execute(sql)
+
+
+def _target(sql: str) -> str | None:
+    """The quoted table a trigger statement is on (None for a function)."""
+    if " ON " not in sql or sql.startswith("CREATE OR REPLACE FUNCTION"):
+        return None
+    rest = sql.split(" ON ", 1)[1]
+    return rest.split(" ", 1)[0]
+
+
+def installed_triggers(connection) -> set[tuple[str, str]]:
+    """``(table, trigger)`` pairs of the versions' triggers present in the database."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'fiche_v_%'"
+            )
+        else:
+            cursor.execute(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname LIKE 'fiche_v_%' AND NOT t.tgisinternal"
+            )
+        return set(cursor.fetchall())
+
+
+def expected_triggers() -> set[tuple[str, str]]:
+    return {(table, name) for table in sorted(covered_tables()) for name in _trigger_names(table)}
