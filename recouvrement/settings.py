@@ -88,7 +88,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fiche",
         "TIMEOUT": 24 * 3600,
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FICHE_CACHE_ENTRIES", "200"))},
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FICHE_CACHE_ENTRIES", "500"))},
     },
 }
 

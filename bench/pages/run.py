@@ -16,6 +16,10 @@ processes spent per request (utime + stime from /proc: live workers, plus what t
 master holds of the workers it reaped), medians over the rounds. The database
 server's own CPU (PostgreSQL's backends) is not in that figure. Prints one JSON line
 per page and database, then a Markdown table.
+
+The client file twice: as an agent opens it again (its content served from the cache,
+fiche/caching.py), and « rendered », every request with a query string of its own
+(bench/pages/miss.lua), what the page costs the first time after a write.
 """
 
 from __future__ import annotations
@@ -42,9 +46,15 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+#: pages requested through a wrk script: the client file with a new query string each
+#: time, so that its content is rendered on every request (no cache hit).
+SCRIPTS = {"client file, rendered": HERE / "miss.lua"}
+
+
 def pages(dossier: int) -> dict[str, str]:
     return {
         "client file": f"/dossiers/{dossier}/",
+        "client file, rendered": f"/dossiers/{dossier}/",
         "floor": f"/bench/floor/{dossier}/",
         "admin change page": f"/admin/dossiers/dossier/{dossier}/change/",
         "list": "/dossiers/?vue=tous",
@@ -124,11 +134,14 @@ def sign_in(base: str, username: str, password: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-def wrk(url: str, cookie: str, duration: float, connections: int) -> tuple[float, int, int]:
+def wrk(
+    url: str, cookie: str, duration: float, connections: int, script: Path | None = None
+) -> tuple[float, int, int]:
     out = subprocess.run(
         [
             "wrk", "-t2", f"-c{connections}", f"-d{int(duration)}s", "--timeout", "60s",
-            "-H", f"Cookie: {cookie}", "-H", "Accept-Encoding: gzip", url,
+            "-H", f"Cookie: {cookie}", "-H", "Accept-Encoding: gzip",
+            *(["-s", str(script)] if script else []), url,
         ],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
@@ -174,15 +187,17 @@ def bench_database(database: str, args) -> list[dict]:
                 time.sleep(0.2)
         cookie = sign_in(base, built["username"], built["password"])
         urls = pages(built["dossier"])
-        for url in urls.values():  # warm-up: every worker loads its templates
-            wrk(base + url, cookie, 5, args.connections)
+        for name, url in urls.items():  # warm-up: every worker loads its templates
+            wrk(base + url, cookie, 5, args.connections, SCRIPTS.get(name))
         samples: dict[str, list[tuple[float, float, int]]] = {name: [] for name in urls}
         for _ in range(args.rounds):
             for name, url in urls.items():
                 before = gunicorn_cpu(server.pid)
                 # The admin page takes seconds under load: a longer round, enough requests.
                 duration = args.duration * (3 if name == "admin change page" else 1)
-                rps, requests, bad = wrk(base + url, cookie, duration, args.connections)
+                rps, requests, bad = wrk(
+                    base + url, cookie, duration, args.connections, SCRIPTS.get(name)
+                )
                 cpu = gunicorn_cpu(server.pid) - before
                 assert bad == 0, f"{name}: {bad} responses not 2xx/3xx"
                 assert requests, f"{name}: no request completed in {args.duration} s"
