@@ -29,31 +29,39 @@ import zlib
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import OuterRef, Subquery
+from django.db import connections, router
+from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 
 from contacts.selectors import SHOW_INVALID_SESSION_KEY
 from dossiers.models import Dossier
 from recouvrement.prepared import prepared
 
-from .models import FileVersion
-from .versioning import GLOBAL
+from . import versioning
 
 CACHE_ALIAS = "fiche"
 
 
-def _version(dossier_id):
-    return Subquery(FileVersion.objects.filter(dossier_id=dossier_id).values("version")[:1])
+def _dossier_with_versions(pk):
+    vendor = connections[router.db_for_read(Dossier)].vendor
+    table = Dossier._meta.db_table
+    return (
+        Dossier.objects.select_related("assigned_to")
+        .filter(pk=pk)
+        # SQL of the constants' names only (fiche.versioning), no value from outside.
+        .annotate(
+            fiche_version=RawSQL(  # noqa: S611
+                versioning.version_sql(vendor, f'"{table}"."id"'), ()
+            ),
+            fiche_global=RawSQL(  # noqa: S611
+                versioning.version_sql(vendor, str(versioning.GLOBAL)), ()
+            ),
+        )
+    )
 
 
 #: The file, its agent and both versions: the page's access check and its key's read.
-dossier_with_versions = prepared(
-    lambda pk: (
-        Dossier.objects.select_related("assigned_to")
-        .filter(pk=pk)
-        .annotate(fiche_version=_version(OuterRef("pk")), fiche_global=_version(GLOBAL))
-    )
-)
+dossier_with_versions = prepared(_dossier_with_versions)
 
 _ROW_FIELDS = tuple(f.attname for f in Dossier._meta.concrete_fields)
 

@@ -15,3 +15,22 @@ class FileVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.version}"
+
+
+class FileChange(models.Model):
+    """PostgreSQL's versions (fiche/versioning.py): one row appended per file and
+    statement that changes it, never updated, so that no writer waits for another's
+    version row (an import's transaction holds its rows until it commits). A file's
+    version is the count and the sum of its rows' random numbers: a committed row
+    changes both, in whatever order transactions commit."""
+
+    dossier_id = models.BigIntegerField()
+    r = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "changement de fiche"
+        # The version's read: an index-only scan of the file's rows.
+        indexes = [models.Index(fields=["dossier_id", "r"], name="fiche_change_dossier_r")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.r}"

@@ -16,11 +16,19 @@ page has just read (``fiche.caching``), so the imports that rewrite the totals o
 Random, not a counter: a database restored from a backup would count again through
 numbers the cache has already seen for other contents.
 
-SQLite: three row triggers per table (after insert, update, delete). PostgreSQL:
-three statement triggers per table with transition tables, one upsert per
-statement whatever its size (an import's ``INSERT … SELECT`` of 300,000 rows bumps
-each of its files once). The version rows carry no foreign key: bumping one never
-locks a file's row.
+SQLite (one writer at a time, no row locks): three row triggers per table (after
+insert, update, delete) set the file's row of ``fiche_fileversion`` to a new random
+number. PostgreSQL: three statement triggers per table with transition tables append
+one row per file the statement changed to ``fiche_filechange`` (an import's
+``INSERT … SELECT`` of 300,000 rows, one row per file), never updated: an upserted
+version row would stay locked until its transaction commits, and an import's
+transaction holds it for minutes (agents' writes waited, then deadlocked with the
+import's file locks: tests/imports/test_agents_during_import.py). A file's version
+there is the count and the sum of its rows' random numbers: any committed row
+changes it, whatever the order of the commits. Neither table has a foreign key:
+writing a version never locks a file's row. The log grows by a row per file and
+statement, as the journal does by an entry per file and service; nothing compacts it
+yet.
 
 A migration that remakes a table on SQLite drops its triggers: ``install`` runs after
 every ``migrate`` (``apps.py``) and remakes them all (idempotent).
@@ -31,7 +39,8 @@ from __future__ import annotations
 
 from django.apps import apps
 
-VERSIONS = "fiche_fileversion"
+VERSIONS = "fiche_fileversion"  # SQLite
+CHANGES = "fiche_filechange"  # PostgreSQL
 GLOBAL = 0  # the row of the global version
 
 #: Tables of a file that the page never shows and that must not move its version:
@@ -160,12 +169,11 @@ _PG_RANDOM = "(floor(random() * 9007199254740991))::bigint"
 def _postgresql_statements(connection) -> list[str]:
     quote = connection.ops.quote_name
 
-    def upsert(rows: str, spec) -> str:
+    def append(rows: str, spec) -> str:
         expr = _expression("r", spec, quote)
         return (
-            f"INSERT INTO {VERSIONS} (dossier_id, version) SELECT d, {_PG_RANDOM} FROM "
-            f"(SELECT DISTINCT {expr} AS d FROM {rows} r) s WHERE d IS NOT NULL ORDER BY d "
-            "ON CONFLICT (dossier_id) DO UPDATE SET version = excluded.version;"
+            f"INSERT INTO {CHANGES} (dossier_id, r) SELECT d, {_PG_RANDOM} FROM "
+            f"(SELECT DISTINCT {expr} AS d FROM {rows} r) s WHERE d IS NOT NULL;"
         )
 
     statements = []
@@ -173,16 +181,15 @@ def _postgresql_statements(connection) -> list[str]:
         function = quote(f"fiche_v_{table}"[:60])
         statements.append(
             f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $f$ "
-            f"BEGIN IF TG_OP <> 'DELETE' THEN {upsert('fiche_new', spec)} END IF; "
-            f"IF TG_OP <> 'INSERT' THEN {upsert('fiche_old', spec)} END IF; "
+            f"BEGIN IF TG_OP <> 'DELETE' THEN {append('fiche_new', spec)} END IF; "
+            f"IF TG_OP <> 'INSERT' THEN {append('fiche_old', spec)} END IF; "
             "RETURN NULL; END $f$"
         )
         statements.extend(_pg_triggers(table, function, quote))
     bump_global = quote("fiche_v_global")
     statements.append(
         f"CREATE OR REPLACE FUNCTION {bump_global}() RETURNS trigger LANGUAGE plpgsql AS $f$ "
-        f"BEGIN INSERT INTO {VERSIONS} (dossier_id, version) VALUES ({GLOBAL}, {_PG_RANDOM}) "
-        "ON CONFLICT (dossier_id) DO UPDATE SET version = excluded.version; "
+        f"BEGIN INSERT INTO {CHANGES} (dossier_id, r) VALUES ({GLOBAL}, {_PG_RANDOM}); "
         "RETURN NULL; END $f$"
     )
     for table in _global_tables():
@@ -193,6 +200,24 @@ def _postgresql_statements(connection) -> list[str]:
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {bump_global}()"
             )
     return statements
+
+
+def version_sql(vendor: str, dossier: str) -> str:
+    """The SQL expression of a file's version (``dossier``: its id's SQL), or of the
+    global version for ``"0"``: the row's random number on SQLite, the count and sum
+    of the file's changes on PostgreSQL (NULL and 0:0 when nothing was ever written)."""
+    if vendor == "postgresql":
+        return (
+            f"(SELECT count(*) || ':' || coalesce(sum(c.r), 0) FROM {CHANGES} c "
+            f"WHERE c.dossier_id = {dossier})"
+        )
+    return f"(SELECT v.version FROM {VERSIONS} v WHERE v.dossier_id = {dossier})"
+
+
+def read_version(connection, dossier_id: int):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + version_sql(connection.vendor, "%s"), [dossier_id])
+        return cursor.fetchone()[0]
 
 
 def _pg_triggers(table: str, function: str, quote) -> list[str]:
@@ -221,7 +246,7 @@ def install(connection) -> None:
     """(Re)make every trigger (idempotent). Nothing before the versions' table exists;
     a table not there yet (a partial migrate) gets its triggers at the next one."""
     existing = set(connection.introspection.table_names())
-    if VERSIONS not in existing:
+    if VERSIONS not in existing or CHANGES not in existing:
         return
     if connection.vendor == "sqlite":
         statements = _sqlite_statements(connection)

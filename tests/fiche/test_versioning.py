@@ -14,7 +14,6 @@ from django.urls import reverse
 from contacts.models import ContactPoint, Evidence
 from dossiers.models import Note
 from fiche import versioning
-from fiche.models import FileVersion
 from paiements.models import Allocation, Promise
 from relances.models import Scenario
 from tests import factories
@@ -25,9 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def version(dossier_id: int) -> int | None:
-    return (
-        FileVersion.objects.filter(dossier_id=dossier_id).values_list("version", flat=True).first()
-    )
+    return versioning.read_version(connection, dossier_id)
 
 
 @pytest.fixture
