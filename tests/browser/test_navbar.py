@@ -7,6 +7,11 @@ import pytest
 
 from .conftest import screenshot, sign_in
 
+# Like every browser test: the database as migrations left it, before and after (a
+# flush without it made content types again under new ids, and the next serialized
+# test could not reload them when the browser tests ran alone: `pytest -m browser`).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
 
 @pytest.mark.parametrize("width", [1200, 1280, 1366, 1440])
 def test_the_managers_navbar_stays_on_one_line(page, manager, width):
