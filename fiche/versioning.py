@@ -153,13 +153,7 @@ def _sqlite_statements(connection) -> list[str]:
                 f"CREATE TRIGGER {quote(name)} AFTER {event} ON {quote(table)} "
                 f"FOR EACH ROW BEGIN {body} END"
             )
-    for table in _global_tables():
-        for name, event in zip(_trigger_names(table), ("INSERT", "UPDATE", "DELETE"), strict=True):
-            statements.append(f"DROP TRIGGER IF EXISTS {quote(name)}")
-            statements.append(
-                f"CREATE TRIGGER {quote(name)} AFTER {event} ON {quote(table)} "
-                f"FOR EACH ROW BEGIN {bump_global} END"
-            )
+    statements += _global_triggers(quote, "", f"FOR EACH ROW BEGIN {bump_global} END")
     return statements
 
 
@@ -192,12 +186,22 @@ def _postgresql_statements(connection) -> list[str]:
         f"BEGIN INSERT INTO {CHANGES} (dossier_id, r) VALUES ({GLOBAL}, {_PG_RANDOM}); "
         "RETURN NULL; END $f$"
     )
+    statements += _global_triggers(
+        quote, " ON {table}", f"FOR EACH STATEMENT EXECUTE FUNCTION {bump_global}()"
+    )
+    return statements
+
+
+def _global_triggers(quote, drop_on: str, action: str) -> list[str]:
+    """The three triggers of each global table: ``action`` after each event (the
+    vendor's DROP names the table with ``drop_on``, PostgreSQL's way)."""
+    statements = []
     for table in _global_tables():
         for name, event in zip(_trigger_names(table), ("INSERT", "UPDATE", "DELETE"), strict=True):
-            statements.append(f"DROP TRIGGER IF EXISTS {quote(name)} ON {quote(table)}")
+            on = drop_on.format(table=quote(table))
+            statements.append(f"DROP TRIGGER IF EXISTS {quote(name)}{on}")
             statements.append(
-                f"CREATE TRIGGER {quote(name)} AFTER {event} ON {quote(table)} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {bump_global}()"
+                f"CREATE TRIGGER {quote(name)} AFTER {event} ON {quote(table)} {action}"
             )
     return statements
 

@@ -42,6 +42,21 @@ def manager(**kwargs):
     return UserFactory(group=MANAGER_GROUP, is_staff=True, **kwargs)
 
 
+def reader(username: str = "lecteur"):
+    """A user who may read the files and their notes, nothing more (a group of theirs)."""
+    from django.contrib.auth.models import Group, Permission
+
+    readers, _ = Group.objects.get_or_create(name="Lecteurs")
+    readers.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="dossiers", codename__in=["view_dossier", "view_note"]
+        )
+    )
+    user = UserFactory(username=username)
+    user.groups.add(readers)
+    return user
+
+
 class DossierFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Dossier

@@ -8,7 +8,7 @@ import re
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -117,15 +117,7 @@ def test_the_file_s_own_row_is_in_the_key(owner_client, dossier):
 
 def test_each_user_gets_the_content_their_rights_give(client, owner_client, dossier):
     assert 'name="assigned_to"' in page(owner_client, dossier)  # may reassign: cached
-    readers = Group.objects.create(name="Lecteurs")
-    readers.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="dossiers", codename__in=["view_dossier", "view_note"]
-        )
-    )
-    reader = factories.UserFactory(username="lecteur")
-    reader.groups.add(readers)
-    client.force_login(reader)
+    client.force_login(factories.reader())
     assert 'name="assigned_to"' not in page(client, dossier)
 
 

@@ -48,19 +48,10 @@ def test_the_page_keeps_its_query_budget(owner_client, dossier, django_assert_ma
 def test_the_collaborators_are_read_only_for_who_may_reassign(client, dossier):
     """A reader without « reassign_dossier » gets no reassignment form, and the page
     does not read the collaborators' list it would fill (issue 15)."""
-    from django.contrib.auth.models import Group, Permission
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    readers = Group.objects.create(name="Lecteurs")
-    readers.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="dossiers", codename__in=["view_dossier", "view_note"]
-        )
-    )
-    reader = factories.UserFactory(username="lecteur")
-    reader.groups.add(readers)
-    client.force_login(reader)
+    client.force_login(factories.reader())
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("dossiers:detail", args=[dossier.pk]))
     assert response.status_code == 200
