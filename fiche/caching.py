@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import zlib
 
-from django.conf import settings
 from django.core.cache import caches
 from django.db import connections, router
 from django.db.models.expressions import RawSQL
@@ -84,7 +83,6 @@ class CachedContent:
             str(bool(request.session.get(SHOW_INVALID_SESSION_KEY, False))),
             timezone.localdate().isoformat(),
             translation.get_language() or "",
-            settings.LANGUAGE_CODE,
         ]
         digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
         self.key = f"fiche:{dossier.pk}:{digest}"

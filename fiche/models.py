@@ -1,6 +1,7 @@
-"""The versions of what the client file shows (fiche/versioning.py): one row per
-file, and the row of id 0 for the data every file's page shows (users and their
-rights, scenarios, dispute reasons, templates). Written by triggers only."""
+"""The versions of what the client file shows (fiche/versioning.py), written by the
+database's triggers only: on SQLite one row per file (``FileVersion``), on PostgreSQL
+an append-only log (``FileChange``); id 0 is the data every file's page shows (users
+and their rights, scenarios, dispute reasons, templates)."""
 
 from django.db import models
 

@@ -83,10 +83,10 @@ def _dossier_column(model) -> str | None:
 
 
 def file_tables() -> dict[str, tuple[str, str | None, str | None, str | None]]:
-    """Each table of a file: ``{table: (dossier column, or the foreign key, the parent
-    table, the parent's key and dossier column)}`` as ``(column, fk, parent, pk)``
-    where ``column`` is the row's own dossier column, or the parent's when ``fk`` is
-    set."""
+    """Each table of a file, with how a row finds its file: ``(column, None, None,
+    None)`` for a row with its own file column; ``(parent's file column, the row's
+    foreign key, the parent table, the parent's key)`` for a row that belongs to a
+    parent that has one (a means' evidence, a payment's allocations)."""
     dossier = apps.get_model("dossiers.Dossier")
     tables: dict[str, tuple[str, str | None, str | None, str | None]] = {}
     for model in apps.get_models(include_auto_created=True):

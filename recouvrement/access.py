@@ -14,19 +14,11 @@ from django.shortcuts import get_object_or_404
 
 from dossiers.models import Dossier
 
-from .prepared import prepared
-
 VIEW_PERMISSION = "dossiers.view_dossier"
 
 
 def can_view_dossiers(user) -> bool:
     return user.is_authenticated and user.has_perm(VIEW_PERMISSION)
-
-
-# The client file's read of its file and agent, compiled once per process (issue 15).
-_dossier_with_agent = prepared(
-    lambda pk: Dossier.objects.select_related("assigned_to").filter(pk=pk)
-)
 
 
 def dossier_for_user(
@@ -35,17 +27,14 @@ def dossier_for_user(
     *,
     perm: str | None = None,
     queryset=None,
-    with_agent: bool = False,
     read=None,
 ) -> Dossier:
     """The file, or 404 for a stranger or a file that does not exist; 403 if ``perm``
-    is lacking. ``with_agent``: with its agent (``select_related``). ``read``: a
+    is lacking. ``read``: a
     prepared read of the file by ``pk`` (``recouvrement.prepared``), instead."""
     user = request.user
     if not can_view_dossiers(user):
         raise Http404
-    if read is None and with_agent and queryset is None:
-        read = _dossier_with_agent
     if read is not None:
         found = read(pk=pk)
         if not found:

@@ -12,7 +12,7 @@ from contacts.models import Contact, ContactPoint
 from dossiers import panels as dossier_panels
 from fiche import caching as fiche_caching
 from paiements import selectors as payment_selectors
-from recouvrement import access, backends
+from recouvrement import backends
 from recouvrement.prepared import PreparedShapeError, prepared
 from relances import selectors as reminder_selectors
 from tests.factories import ContactFactory, ContactPointFactory, DossierFactory
@@ -32,7 +32,6 @@ SHAPES = [
     *[(shape, {"dossier_id": 3}) for shape in contact_selectors._block_contacts.values()],
     *[(shape, {"dossier_id": 3}) for shape in contact_selectors._block_points.values()],
     (dossier_panels._receivables, {"dossier_id": 3}),
-    (access._dossier_with_agent, {"pk": 3}),
     (fiche_caching.dossier_with_versions, {"pk": 3}),
     *[(shape, {"user_id": 3}) for shape in backends._PERMISSIONS.values()],
 ]
