@@ -27,8 +27,8 @@ import's file locks: tests/imports/test_agents_during_import.py). A file's versi
 there is the count and the sum of its rows' random numbers: any committed row
 changes it, whatever the order of the commits. Neither table has a foreign key:
 writing a version never locks a file's row. The log grows by a row per file and
-statement, as the journal does by an entry per file and service; nothing compacts it
-yet.
+statement; ``manage.py fiche_compact`` (daily, ``fiche.compaction``) replaces each
+file's rows by one.
 
 A migration that remakes a table on SQLite drops its triggers: ``install`` runs after
 every ``migrate`` (``apps.py``) and remakes them all (idempotent).
@@ -157,7 +157,7 @@ def _sqlite_statements(connection) -> list[str]:
     return statements
 
 
-_PG_RANDOM = "(floor(random() * 9007199254740991))::bigint"
+PG_RANDOM = "(floor(random() * 9007199254740991))::bigint"
 
 
 def _postgresql_statements(connection) -> list[str]:
@@ -166,7 +166,7 @@ def _postgresql_statements(connection) -> list[str]:
     def append(rows: str, spec) -> str:
         expr = _expression("r", spec, quote)
         return (
-            f"INSERT INTO {CHANGES} (dossier_id, r) SELECT d, {_PG_RANDOM} FROM "
+            f"INSERT INTO {CHANGES} (dossier_id, r) SELECT d, {PG_RANDOM} FROM "
             f"(SELECT DISTINCT {expr} AS d FROM {rows} r) s WHERE d IS NOT NULL;"
         )
 
@@ -183,7 +183,7 @@ def _postgresql_statements(connection) -> list[str]:
     bump_global = quote("fiche_v_global")
     statements.append(
         f"CREATE OR REPLACE FUNCTION {bump_global}() RETURNS trigger LANGUAGE plpgsql AS $f$ "
-        f"BEGIN INSERT INTO {CHANGES} (dossier_id, r) VALUES ({GLOBAL}, {_PG_RANDOM}); "
+        f"BEGIN INSERT INTO {CHANGES} (dossier_id, r) VALUES ({GLOBAL}, {PG_RANDOM}); "
         "RETURN NULL; END $f$"
     )
     statements += _global_triggers(

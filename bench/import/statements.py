@@ -19,6 +19,7 @@ import collections
 import io
 import os
 import re
+import resource
 import sys
 import time
 from pathlib import Path
@@ -34,6 +35,16 @@ def group_of(sql: str) -> str:
     return f"{head} {tables[0] if tables else ''}".strip()
 
 
+def backend_cpu(connection) -> float:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend so far."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dossiers", type=int, default=100_000)
@@ -42,6 +53,9 @@ def main() -> None:
     )
     parser.add_argument("--data", type=Path, default=HERE / "data" / "paired")
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument(
+        "--profile", default="", help="a command (import_contacts…) to run under cProfile too"
+    )
     args = parser.parse_args()
     sys.path[:0] = [str(HERE), str(ROOT)]
     import generate
@@ -132,17 +146,40 @@ def main() -> None:
         counts.clear()
         started = time.perf_counter()
         cpu = time.process_time()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server = backend_cpu(connection)
+        profile = None
+        if name == args.profile:
+            import cProfile
+
+            profile = cProfile.Profile()
+            profile.enable()
         with connection.execute_wrapper(wrapper):
             call_command(
-                name, str(args.data / csv), "--no-progress", stdout=io.StringIO(),
+                name,
+                str(args.data / csv),
+                "--no-progress",
+                stdout=io.StringIO(),
                 stderr=io.StringIO(),
             )
+        if profile is not None:
+            import pstats
+
+            profile.disable()
+            pstats.Stats(profile).sort_stats("tottime").print_stats(35)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
         wall = time.perf_counter() - started
         cpu = time.process_time() - cpu
-        print(f"\n{name}: {wall:.2f} s wall, {cpu:.2f} s CPU of this process")
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+        server = backend_cpu(connection) - server
+        print(
+            f"\n{name}: {wall:.2f} s wall; CPU: {cpu:.2f} s this process, "
+            f"{child_cpu:.2f} s the parsing process, {server:.2f} s the database's backend"
+        )
         for group, seconds in times.most_common(args.top):
             print(f"  {seconds:7.2f} s  {counts[group]:6d}×  {group}")
-        print(f"  {wall - sum(times.values()):7.2f} s  (the rest: this process's Python, COMMIT)")
+        print(f"  {wall - sum(times.values()):7.2f} s  (the rest: this process's Python)")
         from django.db import connections
 
     wrapper_class = type(connections["default"])
