@@ -54,6 +54,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=HERE / "data" / "paired")
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument(
+        "--floor", action="store_true", help="time the COPY floor (copyfloor.py) instead"
+    )
+    parser.add_argument(
         "--profile", default="", help="a command (import_contacts…) to run under cProfile too"
     )
     args = parser.parse_args()
@@ -81,6 +84,16 @@ def main() -> None:
     from worker import setup_users
 
     setup_users()
+
+    if args.floor:
+        import copyfloor
+
+        server, cpu = backend_cpu(connection), time.process_time()
+        result = copyfloor.run(args.data)
+        server, cpu = backend_cpu(connection) - server, time.process_time() - cpu
+        seconds = {k: round(v["seconds"], 2) for k, v in result.items() if isinstance(v, dict)}
+        print(f"floor: {seconds}; CPU: {cpu:.2f} s this process, {server:.2f} s the backend")
+        return
 
     times: collections.Counter[str] = collections.Counter()
     counts: collections.Counter[str] = collections.Counter()
