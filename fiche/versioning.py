@@ -61,6 +61,22 @@ GLOBAL_MODELS = (
 )
 
 
+#: Columns of a global table that no page shows: an UPDATE of these alone moves no
+#: version. Every sign-in writes the user's ``last_login``, and would otherwise have
+#: every cached page rendered again.
+NOT_SHOWN_COLUMNS = {"auth.User": ("last_login", "password")}
+
+
+def _update_of(table: str, quote) -> str:
+    """``UPDATE`` or ``UPDATE OF`` the shown columns of a global table."""
+    for label, hidden in NOT_SHOWN_COLUMNS.items():
+        model = apps.get_model(label)
+        if model._meta.db_table == table:
+            shown = [f.column for f in model._meta.concrete_fields if f.name not in hidden]
+            return "UPDATE OF " + ", ".join(quote(c) for c in shown)
+    return "UPDATE"
+
+
 def _global_tables() -> list[str]:
     tables = []
     for label in GLOBAL_MODELS:
@@ -197,7 +213,8 @@ def _global_triggers(quote, drop_on: str, action: str) -> list[str]:
     vendor's DROP names the table with ``drop_on``, PostgreSQL's way)."""
     statements = []
     for table in _global_tables():
-        for name, event in zip(_trigger_names(table), ("INSERT", "UPDATE", "DELETE"), strict=True):
+        events = ("INSERT", _update_of(table, quote), "DELETE")
+        for name, event in zip(_trigger_names(table), events, strict=True):
             on = drop_on.format(table=quote(table))
             statements.append(f"DROP TRIGGER IF EXISTS {quote(name)}{on}")
             statements.append(

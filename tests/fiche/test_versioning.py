@@ -189,6 +189,21 @@ def test_what_every_page_shows_moves_the_global_version(owner, colleague):
     assert global_version() != before
 
 
+def test_a_sign_in_moves_no_version_a_name_does(client, colleague):
+    """Every sign-in writes the user's last_login, which no page shows: it must not
+    have every cached page rendered again (a trigger on the shown columns only)."""
+    before = version(versioning.GLOBAL)
+    client.force_login(colleague)  # django.contrib.auth's login(): last_login written
+    colleague.refresh_from_db()
+    assert colleague.last_login is not None
+    colleague.set_password("un-autre-mot-de-passe")
+    colleague.save(update_fields=["password"])
+    assert version(versioning.GLOBAL) == before
+    colleague.last_name = "Martin"
+    colleague.save(update_fields=["last_name"])
+    assert version(versioning.GLOBAL) != before
+
+
 _TABLE = re.compile(r'(?:FROM|JOIN)\s+"(\w+)"')
 
 

@@ -160,3 +160,25 @@ def test_a_child_killed_midway_is_a_clear_error_and_nothing_is_written(
     assert "code 9" in run.err
     assert not ContactPoint.objects.exists()
     assert not multiprocessing.active_children()
+
+
+def test_a_batch_crosses_the_pipe_as_it_was():
+    """Records of one dataclass go as values (``child.pack``) and come back equal;
+    anything else (mixed types, other objects) goes as it is."""
+    import datetime
+    import pickle
+    from decimal import Decimal
+
+    from dossiers.importers.receivables import ReceivableRow
+    from recouvrement.importing import child
+
+    rows = [
+        ReceivableRow(2, "D-1", "F-1", datetime.date(2026, 1, 5), None, Decimal("10.50"), None),
+        ReceivableRow(3, "D-1", "F-2", None, None, None, Decimal("0.00"), dossier_id=7),
+    ]
+    packed = child.pack(rows)
+    assert isinstance(packed, tuple)
+    assert child.unpack(pickle.loads(pickle.dumps(packed))) == rows  # noqa: S301 - our own bytes
+    for other in ([], [{"a": 1}], [rows[0], {"a": 1}]):
+        assert child.pack(other) is other
+        assert child.unpack(other) is other
