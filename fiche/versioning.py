@@ -144,7 +144,11 @@ def _trigger_names(table: str) -> list[str]:
     return [f"{stem}_ins", f"{stem}_upd", f"{stem}_del"]
 
 
-def _sqlite_statements(connection) -> list[str]:
+#: A statement of the triggers' installation, with the table it needs (None: always run).
+Statement = tuple[str | None, str]
+
+
+def _sqlite_statements(connection) -> list[Statement]:
     quote = connection.ops.quote_name
     upsert = (
         f"INSERT INTO {VERSIONS} (dossier_id, version) SELECT d, abs(random()) FROM "
@@ -164,10 +168,13 @@ def _sqlite_statements(connection) -> list[str]:
             (upd, "UPDATE", upsert.format(expr=old) + " " + upsert.format(expr=new)),
             (dele, "DELETE", upsert.format(expr=old)),
         ):
-            statements.append(f"DROP TRIGGER IF EXISTS {quote(name)}")
+            statements.append((None, f"DROP TRIGGER IF EXISTS {quote(name)}"))
             statements.append(
-                f"CREATE TRIGGER {quote(name)} AFTER {event} ON {quote(table)} "
-                f"FOR EACH ROW BEGIN {body} END"
+                (
+                    table,
+                    f"CREATE TRIGGER {quote(name)} AFTER {event} ON {quote(table)} "
+                    f"FOR EACH ROW BEGIN {body} END",
+                )
             )
     statements += _global_triggers(quote, "", f"FOR EACH ROW BEGIN {bump_global} END")
     return statements
@@ -176,7 +183,7 @@ def _sqlite_statements(connection) -> list[str]:
 PG_RANDOM = "(floor(random() * 9007199254740991))::bigint"
 
 
-def _postgresql_statements(connection) -> list[str]:
+def _postgresql_statements(connection) -> list[Statement]:
     quote = connection.ops.quote_name
 
     def append(rows: str, spec) -> str:
@@ -190,17 +197,23 @@ def _postgresql_statements(connection) -> list[str]:
     for table, spec in file_tables().items():
         function = quote(f"fiche_v_{table}"[:60])
         statements.append(
-            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $f$ "
-            f"BEGIN IF TG_OP <> 'DELETE' THEN {append('fiche_new', spec)} END IF; "
-            f"IF TG_OP <> 'INSERT' THEN {append('fiche_old', spec)} END IF; "
-            "RETURN NULL; END $f$"
+            (
+                None,
+                f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $f$ "
+                f"BEGIN IF TG_OP <> 'DELETE' THEN {append('fiche_new', spec)} END IF; "
+                f"IF TG_OP <> 'INSERT' THEN {append('fiche_old', spec)} END IF; "
+                "RETURN NULL; END $f$",
+            )
         )
         statements.extend(_pg_triggers(table, function, quote))
     bump_global = quote("fiche_v_global")
     statements.append(
-        f"CREATE OR REPLACE FUNCTION {bump_global}() RETURNS trigger LANGUAGE plpgsql AS $f$ "
-        f"BEGIN INSERT INTO {CHANGES} (dossier_id, r) VALUES ({GLOBAL}, {PG_RANDOM}); "
-        "RETURN NULL; END $f$"
+        (
+            None,
+            f"CREATE OR REPLACE FUNCTION {bump_global}() RETURNS trigger LANGUAGE plpgsql AS $f$ "
+            f"BEGIN INSERT INTO {CHANGES} (dossier_id, r) VALUES ({GLOBAL}, {PG_RANDOM}); "
+            "RETURN NULL; END $f$",
+        )
     )
     statements += _global_triggers(
         quote, " ON {table}", f"FOR EACH STATEMENT EXECUTE FUNCTION {bump_global}()"
@@ -208,7 +221,7 @@ def _postgresql_statements(connection) -> list[str]:
     return statements
 
 
-def _global_triggers(quote, drop_on: str, action: str) -> list[str]:
+def _global_triggers(quote, drop_on: str, action: str) -> list[Statement]:
     """The three triggers of each global table: ``action`` after each event (the
     vendor's DROP names the table with ``drop_on``, PostgreSQL's way)."""
     statements = []
@@ -216,9 +229,10 @@ def _global_triggers(quote, drop_on: str, action: str) -> list[str]:
         events = ("INSERT", _update_of(table, quote), "DELETE")
         for name, event in zip(_trigger_names(table), events, strict=True):
             on = drop_on.format(table=quote(table))
-            statements.append(f"DROP TRIGGER IF EXISTS {quote(name)}{on}")
+            # PostgreSQL's DROP names the table, which must then exist.
+            statements.append((table if on else None, f"DROP TRIGGER IF EXISTS {quote(name)}{on}"))
             statements.append(
-                f"CREATE TRIGGER {quote(name)} AFTER {event} ON {quote(table)} {action}"
+                (table, f"CREATE TRIGGER {quote(name)} AFTER {event} ON {quote(table)} {action}")
             )
     return statements
 
@@ -241,20 +255,23 @@ def read_version(connection, dossier_id: int):
         return cursor.fetchone()[0]
 
 
-def _pg_triggers(table: str, function: str, quote) -> list[str]:
+def _pg_triggers(table: str, function: str, quote) -> list[Statement]:
     ins, upd, dele = _trigger_names(table)
     q = quote(table)
     return [
-        f"DROP TRIGGER IF EXISTS {quote(ins)} ON {q}",
-        f"CREATE TRIGGER {quote(ins)} AFTER INSERT ON {q} REFERENCING NEW TABLE AS fiche_new "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
-        f"DROP TRIGGER IF EXISTS {quote(upd)} ON {q}",
-        f"CREATE TRIGGER {quote(upd)} AFTER UPDATE ON {q} "
-        "REFERENCING OLD TABLE AS fiche_old NEW TABLE AS fiche_new "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
-        f"DROP TRIGGER IF EXISTS {quote(dele)} ON {q}",
-        f"CREATE TRIGGER {quote(dele)} AFTER DELETE ON {q} REFERENCING OLD TABLE AS fiche_old "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        (table, sql)
+        for sql in (
+            f"DROP TRIGGER IF EXISTS {quote(ins)} ON {q}",
+            f"CREATE TRIGGER {quote(ins)} AFTER INSERT ON {q} REFERENCING NEW TABLE AS fiche_new "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+            f"DROP TRIGGER IF EXISTS {quote(upd)} ON {q}",
+            f"CREATE TRIGGER {quote(upd)} AFTER UPDATE ON {q} "
+            "REFERENCING OLD TABLE AS fiche_old NEW TABLE AS fiche_new "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+            f"DROP TRIGGER IF EXISTS {quote(dele)} ON {q}",
+            f"CREATE TRIGGER {quote(dele)} AFTER DELETE ON {q} REFERENCING OLD TABLE AS fiche_old "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        )
     ]
 
 
@@ -275,21 +292,10 @@ def install(connection) -> None:
         statements = _postgresql_statements(connection)
     else:  # pragma: no cover - the product runs on SQLite and PostgreSQL only
         raise NotImplementedError(connection.vendor)
-    quoted = {connection.ops.quote_name(t): t for t in existing}
     with connection.cursor() as cursor:
-        for sql in statements:
-            target = _target(sql)
-            if target is not None and target not in quoted:
-                continue
-            cursor.execute(sql)
-
-
-def _target(sql: str) -> str | None:
-    """The quoted table a trigger statement is on (None for a function)."""
-    if " ON " not in sql or sql.startswith("CREATE OR REPLACE FUNCTION"):
-        return None
-    rest = sql.split(" ON ", 1)[1]
-    return rest.split(" ", 1)[0]
+        for table, sql in statements:
+            if table is None or table in existing:
+                cursor.execute(sql)
 
 
 def installed_triggers(connection) -> set[tuple[str, str]]:
