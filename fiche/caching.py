@@ -18,15 +18,22 @@ rendered as a placeholder and put in afterwards (``recouvrement.csrf``), so that
 cached HTML never carries a token. Nothing else in the content comes from the request.
 
 The cache is the ``fiche`` alias (settings: local memory, per process, bounded:
-``FICHE_CACHE_ENTRIES``, 500 by default, about 10 KB each).
+``FICHE_CACHE_ENTRIES``, 500 by default, about 10 KB each; or Redis, shared by every
+worker, with ``FICHE_CACHE_URL``). The key also holds a digest of the code that
+renders (``code_digest``): a cache that outlives the processes (Redis) never serves
+a page rendered by the previous release's templates.
 A refused form's page (its text and errors) and htmx requests are never cached.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import zlib
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connections, router
 from django.db.models.expressions import RawSQL
@@ -39,6 +46,32 @@ from recouvrement.prepared import prepared
 from . import versioning
 
 CACHE_ALIAS = "fiche"
+
+#: What renders the content: the templates, the code, the translations, and the
+#: static files' manifest (the content's links name hashed files).
+_CODE_SUFFIXES = (".py", ".html", ".mo")
+_NOT_CODE = {"tests", "bench", "docs", "var", "media", "staticfiles", "node_modules"}
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of the files that render the page, read once per process: the same
+    for every worker of a release, another one after any change of them."""
+    digest = hashlib.sha256()
+    base = str(settings.BASE_DIR)
+    for folder, subfolders, files in os.walk(base):
+        subfolders[:] = sorted(
+            d for d in subfolders if d not in _NOT_CODE and not d.startswith(".")
+        )
+        for name in sorted(files):
+            if name.endswith(_CODE_SUFFIXES):
+                path = os.path.join(folder, name)
+                with open(path, "rb") as f:
+                    digest.update(os.path.relpath(path, base).encode() + b"\0" + f.read())
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        digest.update(manifest.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _dossier_with_versions(pk):
@@ -85,7 +118,7 @@ class CachedContent:
             translation.get_language() or "",
         ]
         digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-        self.key = f"fiche:{dossier.pk}:{digest}"
+        self.key = f"fiche:{code_digest()}:{dossier.pk}:{digest}"
 
     # Kept compressed: 80 KB of HTML for the benchmark file, 9 KB stored; inflating it
     # costs under 0.1 ms.

@@ -91,6 +91,22 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FICHE_CACHE_ENTRIES", "500"))},
     },
 }
+# FICHE_CACHE_URL=redis://host:6379/4: the rendered client files in Redis, shared by
+# every worker and server (a database of its own: the tests and a flush empty it).
+FICHE_CACHE_URL = os.environ.get("FICHE_CACHE_URL", "")
+if FICHE_CACHE_URL:
+    if not FICHE_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            "FICHE_CACHE_URL must be a Redis URL (redis://host:6379/4, rediss://…, unix://…)."
+        )
+    CACHES["fiche"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": FICHE_CACHE_URL,
+        # An entry outlives the processes: the page of a file whose data were since
+        # erased (rgpd) stays, unreachable under its old version, an hour at most.
+        "TIMEOUT": 3600,
+        "KEY_PREFIX": "recouvrement",
+    }
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

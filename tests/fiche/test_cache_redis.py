@@ -1,0 +1,116 @@
+"""The client file's cache in Redis (``FICHE_CACHE_URL``): shared by every worker, so a
+page rendered by one is served by another; never a token in what is stored; the
+previous release's pages never served."""
+
+from __future__ import annotations
+
+import zlib
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+
+from fiche import caching
+from recouvrement import csrf
+
+pytestmark = pytest.mark.django_db
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def _redis():
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379 (CI has one)")
+    return client
+
+
+@pytest.fixture
+def redis_cache(settings):
+    client = _redis()
+    client.flushdb()
+    settings.CACHES = {
+        **settings.CACHES,
+        "fiche": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "recouvrement-tests",
+        },
+    }
+    yield client
+    caches["fiche"].close()
+    client.flushdb()
+
+
+def test_a_page_rendered_by_one_worker_is_served_by_another(redis_cache, owner, dossier):
+    url = reverse("dossiers:detail", args=[dossier.pk])
+    first, second = Client(), Client()
+    first.force_login(owner)
+    second.force_login(owner)
+    first.get(url)
+    second.get(url)  # each session's first request refreshes its expiry
+    redis_cache.flushdb()
+    assert first.get(url).status_code == 200  # rendered, stored in Redis
+    stored = list(redis_cache.keys("recouvrement-tests:*fiche:*"))
+    assert len(stored) == 1
+    # Another process's cache handle (a new connection) finds it: served.
+    caches["fiche"].close()
+    with CaptureQueriesContext(connection) as served:
+        html = second.get(url).content.decode()
+    assert len(served) <= 7
+    assert dossier.reference in html
+    # What is stored holds no token, only the placeholder.
+    value = caches["fiche"].get(stored[0].decode().split(":", 2)[2])
+    content = zlib.decompress(value).decode()
+    assert csrf.placeholder() in content
+    assert first.cookies["csrftoken"].value not in content
+
+
+def test_another_release_does_not_serve_this_one_s_pages(redis_cache, owner, dossier, monkeypatch):
+    url = reverse("dossiers:detail", args=[dossier.pk])
+    client = Client()
+    client.force_login(owner)
+    client.get(url)
+    client.get(url)
+    monkeypatch.setattr(caching, "code_digest", lambda: "another-release")
+    with CaptureQueriesContext(connection) as rendered:
+        client.get(url)
+    assert len(rendered) > 7
+    assert len(redis_cache.keys("recouvrement-tests:*fiche:*")) == 2
+
+
+def test_the_code_digest_changes_with_a_template(tmp_path, settings):
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>un</p>")
+    settings.BASE_DIR = tmp_path
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+    caching.code_digest.cache_clear()
+    try:
+        before = caching.code_digest()
+        page.write_text("<p>deux</p>")
+        caching.code_digest.cache_clear()
+        assert caching.code_digest() != before
+    finally:
+        caching.code_digest.cache_clear()
+
+
+@override_settings()
+def test_a_fiche_cache_url_that_is_not_redis_is_refused(monkeypatch):
+    import importlib
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from recouvrement import settings as project_settings
+
+    monkeypatch.setenv("FICHE_CACHE_URL", "http://cache.example")
+    with pytest.raises(ImproperlyConfigured, match="FICHE_CACHE_URL"):
+        importlib.reload(project_settings)
+    monkeypatch.delenv("FICHE_CACHE_URL")
+    importlib.reload(project_settings)
