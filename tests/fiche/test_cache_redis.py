@@ -4,6 +4,7 @@ previous release's pages never served."""
 
 from __future__ import annotations
 
+import os
 import zlib
 
 import pytest
@@ -19,6 +20,8 @@ from recouvrement import csrf
 pytestmark = pytest.mark.django_db
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
+#: This run's keys only: two test runs at once share the machine's Redis.
+PREFIX = f"recouvrement-tests-{os.getpid()}"
 
 
 def _redis():
@@ -34,18 +37,28 @@ def _redis():
 @pytest.fixture
 def redis_cache(settings):
     client = _redis()
-    client.flushdb()
+    forget(client)
     settings.CACHES = {
         **settings.CACHES,
         "fiche": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "recouvrement-tests",
+            "KEY_PREFIX": PREFIX,
         },
     }
     yield client
     caches["fiche"].close()
-    client.flushdb()
+    forget(client)
+
+
+def forget(client) -> None:
+    keys = client.keys(f"{PREFIX}:*")
+    if keys:
+        client.delete(*keys)
+
+
+def stored(client) -> list[bytes]:
+    return client.keys(f"{PREFIX}:*fiche:*")
 
 
 def test_a_page_rendered_by_one_worker_is_served_by_another(redis_cache, owner, dossier):
@@ -55,10 +68,10 @@ def test_a_page_rendered_by_one_worker_is_served_by_another(redis_cache, owner, 
     second.force_login(owner)
     first.get(url)
     second.get(url)  # each session's first request refreshes its expiry
-    redis_cache.flushdb()
+    forget(redis_cache)
     assert first.get(url).status_code == 200  # rendered, stored in Redis
-    stored = list(redis_cache.keys("recouvrement-tests:*fiche:*"))
-    assert len(stored) == 1
+    keys = stored(redis_cache)
+    assert len(keys) == 1
     # Another process's cache handle (a new connection) finds it: served.
     caches["fiche"].close()
     with CaptureQueriesContext(connection) as served:
@@ -66,7 +79,7 @@ def test_a_page_rendered_by_one_worker_is_served_by_another(redis_cache, owner, 
     assert len(served) <= 7
     assert dossier.reference in html
     # What is stored holds no token, only the placeholder.
-    value = caches["fiche"].get(stored[0].decode().split(":", 2)[2])
+    value = caches["fiche"].get(keys[0].decode().split(":", 2)[2])
     content = zlib.decompress(value).decode()
     assert csrf.placeholder() in content
     assert first.cookies["csrftoken"].value not in content
@@ -82,7 +95,7 @@ def test_another_release_does_not_serve_this_one_s_pages(redis_cache, owner, dos
     with CaptureQueriesContext(connection) as rendered:
         client.get(url)
     assert len(rendered) > 7
-    assert len(redis_cache.keys("recouvrement-tests:*fiche:*")) == 2
+    assert len(stored(redis_cache)) == 2
 
 
 def test_the_code_digest_changes_with_a_template(tmp_path, settings):
