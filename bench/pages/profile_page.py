@@ -4,7 +4,9 @@ used while looking for levers. ``python bench/pages/profile_page.py URL [N]``.
 Signs in with the benchmark user (build.py), warms up, then prints the median of
 the CPU time (time.process_time) of N requests, and the response size.
 PAGES_SAVE_EVERY_REQUEST=1 saves the session on every request (as before issue 15),
-PAGES_NO_GZIP=1 asks for no compression; PROFILE=tottime prints a cProfile.
+PAGES_NO_GZIP=1 asks for no compression; PAGES_MISS=1 gives each request a query
+string of its own, so that the client file is rendered every time (its first view
+after a write, as bench/pages/miss.lua does for wrk); PROFILE=tottime prints a cProfile.
 """
 
 from __future__ import annotations
@@ -37,20 +39,29 @@ def main() -> None:
     from django.contrib.auth import get_user_model
 
     client.force_login(get_user_model().objects.get(username=USERNAME))
+    miss = bool(os.environ.get("PAGES_MISS"))
+    counter = iter(range(1 << 30))
+
+    def target() -> str:
+        if not miss:
+            return url
+        return f"{url}{'&' if '?' in url else '?'}miss={next(counter)}"
+
     for _ in range(5):
-        response = client.get(url)
+        response = client.get(target())
         assert response.status_code == 200, response.status_code
     times = []
     for _ in range(n):
+        page = target()
         start = time.process_time()
-        response = client.get(url)
+        response = client.get(page)
         times.append(time.process_time() - start)
     if os.environ.get("PROFILE"):
         import cProfile
         import pstats
 
         cProfile.runctx(
-            "for _ in range(20): client.get(url)", globals(), locals(), "/tmp/pages.prof"
+            "for _ in range(20): client.get(target())", globals(), locals(), "/tmp/pages.prof"
         )
         pstats.Stats("/tmp/pages.prof").sort_stats(os.environ["PROFILE"]).print_stats(35)
     print(
