@@ -127,3 +127,40 @@ def test_the_command_reports_and_refuses_bad_numbers():
     for option in ("--keep", "--batch-size"):
         with pytest.raises(CommandError, match="au moins 1"):
             call_command("fiche_compact", option, "0")
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_write_in_flight_during_a_compaction_still_moves_the_version():
+    """An agent's transaction that has written but not committed when the compaction
+    runs: its row is not seen by the compaction's DELETE, stays, and the version moves
+    when it commits. Nobody waits for anybody."""
+    import threading
+
+    from django.db import transaction
+
+    dossier = factories.DossierFactory()
+    notes(dossier, 3)
+    written, compacted = threading.Event(), threading.Event()
+    outcome = {}
+
+    def agent():
+        try:
+            with transaction.atomic():
+                factories.NoteFactory(dossier=dossier, text="pendant le compactage")
+                written.set()
+                outcome["waited"] = not compacted.wait(timeout=20)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=agent)
+    thread.start()
+    assert written.wait(timeout=20)
+    compaction.compact()
+    after_compaction = version(dossier.pk)
+    assert rows(dossier.pk) == 1  # the agent's row is not visible yet
+    compacted.set()
+    thread.join(timeout=20)
+    assert not thread.is_alive() and outcome == {"waited": False}
+    assert rows(dossier.pk) >= 2
+    assert version(dossier.pk) != after_compaction
