@@ -57,7 +57,10 @@ _NOT_CODE = {"tests", "bench", "docs", "var", "media", "staticfiles", "node_modu
 def code_digest() -> str:
     """A digest of the files that render the page, read once per process: the same
     for every worker of a release, another one after any change of them."""
-    digest = hashlib.sha256()
+    import django
+
+    # Django's own templates (forms' widgets) change with its version.
+    digest = hashlib.sha256(django.get_version().encode())
     base = str(settings.BASE_DIR)
     for folder, subfolders, files in os.walk(base):
         subfolders[:] = sorted(
