@@ -193,19 +193,6 @@ def main() -> None:
         for group, seconds in times.most_common(args.top):
             print(f"  {seconds:7.2f} s  {counts[group]:6d}×  {group}")
         print(f"  {wall - sum(times.values()):7.2f} s  (the rest: this process's Python)")
-        from django.db import connections
-
-    wrapper_class = type(connections["default"])
-    commit = wrapper_class._commit
-
-    def timed_commit(self):
-        started = time.perf_counter()
-        try:
-            return commit(self)
-        finally:
-            timer("COMMIT", started)
-
-    wrapper_class._commit = timed_commit
 
 
 if __name__ == "__main__":
