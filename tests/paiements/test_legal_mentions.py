@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.messaging.legal import L111_8_TEXT
 from contacts.messaging.placeholders import placeholder_values, placeholders_render
@@ -109,6 +110,9 @@ def test_first_letter_reference_and_date_are_placeholders(dossier, owner):
     text = "Suite à notre courrier {{ premier_courrier_reference }} du {{ premier_courrier_date }}"
     rendered = placeholders_render(text, placeholder_values(dossier=dossier))
     assert rendered == (
-        f"Suite à notre courrier {dossier.reference}/{sent.pk} du {sent.created_at:%d/%m/%Y}"
+        # The letter's date in the team's time zone (Paris): after 23:00 UTC in winter
+        # it is already the next day there.
+        f"Suite à notre courrier {dossier.reference}/{sent.pk} du "
+        f"{timezone.localtime(sent.created_at):%d/%m/%Y}"
     )
     assert "facture F-77" in placeholder_values(dossier=dossier)["factures"]
