@@ -5,10 +5,14 @@ Signs in with the benchmark user (build.py), warms up, then prints the median of
 the CPU time (time.process_time) of N requests, and the response size.
 PAGES_SAVE_EVERY_REQUEST=1 saves the session on every request (as before issue 15),
 PAGES_NO_GZIP=1 asks for no compression; PROFILE=tottime prints a cProfile.
+PAGES_MISS=1 gives every request a query string of its own (``?m=<i>``, like
+miss.lua for wrk): the client file's cached content (fiche/caching.py, keyed on the
+query string) is then rendered each time, what its first view after a write costs.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import sys
@@ -37,20 +41,35 @@ def main() -> None:
     from django.contrib.auth import get_user_model
 
     client.force_login(get_user_model().objects.get(username=USERNAME))
+    requests = itertools.count()
+    if os.environ.get("PAGES_MISS"):  # a query string of its own: the content rendered
+        separator = "&" if "?" in url else "?"
+
+        def next_url() -> str:
+            return f"{url}{separator}m={next(requests)}"
+    else:
+
+        def next_url() -> str:
+            return url
+
     for _ in range(5):
-        response = client.get(url)
+        response = client.get(next_url())
         assert response.status_code == 200, response.status_code
     times = []
     for _ in range(n):
+        page = next_url()
         start = time.process_time()
-        response = client.get(url)
+        response = client.get(page)
         times.append(time.process_time() - start)
     if os.environ.get("PROFILE"):
         import cProfile
         import pstats
 
         cProfile.runctx(
-            "for _ in range(20): client.get(url)", globals(), locals(), "/tmp/pages.prof"
+            "for _ in range(20): client.get(next_url())",
+            globals(),
+            locals(),
+            "/tmp/pages.prof",
         )
         pstats.Stats("/tmp/pages.prof").sort_stats(os.environ["PROFILE"]).print_stats(35)
     print(
