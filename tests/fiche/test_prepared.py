@@ -9,6 +9,7 @@ from django.db import connections
 
 from contacts import selectors as contact_selectors
 from contacts.models import Contact, ContactPoint
+from dossiers import forms as dossier_forms
 from dossiers import panels as dossier_panels
 from fiche import caching as fiche_caching
 from paiements import selectors as payment_selectors
@@ -37,6 +38,7 @@ SHAPES = [
     *[(shape, {"dossier_id": 3}) for shape in contact_selectors._block_contacts.values()],
     *[(shape, {"dossier_id": 3}) for shape in contact_selectors._block_points.values()],
     (dossier_panels._receivables, {"dossier_id": 3}),
+    (dossier_forms._collaborators, {}),
     (fiche_caching.dossier_with_versions, {"pk": 3}),
     *[(shape, {"user_id": 3}) for shape in backends._PERMISSIONS.values()],
 ]
