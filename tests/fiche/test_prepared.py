@@ -10,6 +10,7 @@ from django.db import connections
 from contacts import selectors as contact_selectors
 from contacts.models import Contact, ContactPoint
 from dossiers import forms as dossier_forms
+from dossiers import paging
 from dossiers import panels as dossier_panels
 from fiche import caching as fiche_caching
 from paiements import selectors as payment_selectors
@@ -39,6 +40,8 @@ SHAPES = [
     *[(shape, {"dossier_id": 3}) for shape in contact_selectors._block_points.values()],
     (dossier_panels._receivables, {"dossier_id": 3}),
     (dossier_forms._collaborators, {}),
+    (paging._notes_count, {"dossier_id": 3}),
+    (paging._notes_first_page, {"dossier_id": 3}),
     (fiche_caching.dossier_with_versions, {"pk": 3}),
     *[(shape, {"user_id": 3}) for shape in backends._PERMISSIONS.values()],
 ]
