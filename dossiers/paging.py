@@ -38,7 +38,7 @@ class _FirstPagePrepared:
         self._count, self._first_page, self._per_page = count, first_page, per_page
 
     def count(self) -> int:
-        return sum(self._count())  # no row for no note (GROUP BY)
+        return self._count()
 
     def __getitem__(self, index):
         # The Paginator asks for [0:count] when the first page holds everything.
@@ -47,6 +47,7 @@ class _FirstPagePrepared:
         return self.queryset[index]
 
 
+# No row for no note (GROUP BY).
 _notes_count = prepared(
     lambda dossier_id: (
         Note.objects.filter(dossier_id=dossier_id)
@@ -59,13 +60,18 @@ _notes_count = prepared(
 _notes_first_page = prepared(lambda dossier_id: selectors.notes_of(dossier_id)[:NOTES_PER_PAGE])
 
 
+def notes_count(dossier: Dossier) -> int:
+    """How many notes the file holds (the bloc-notes' tab label)."""
+    return sum(_notes_count(dossier_id=dossier.pk))
+
+
 def notes_context(request, dossier: Dossier, *, first: bool = False) -> dict:
     """``notes`` (this page's, as a list) and ``notes_page`` (its paginator holds the
     total shown on the tab). ``first``: after a note is written, the newest page."""
     number = 1 if first else request.GET.get(NOTES_PARAM)
     notes = _FirstPagePrepared(
         selectors.dossier_notes(dossier=dossier),
-        count=lambda: _notes_count(dossier_id=dossier.pk),
+        count=lambda: notes_count(dossier),
         first_page=lambda: _notes_first_page(dossier_id=dossier.pk),
         per_page=NOTES_PER_PAGE,
     )

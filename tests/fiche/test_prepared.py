@@ -14,6 +14,7 @@ from dossiers import paging
 from dossiers import panels as dossier_panels
 from fiche import caching as fiche_caching
 from paiements import selectors as payment_selectors
+from pieces import selectors as piece_selectors
 from recouvrement import backends
 from recouvrement.prepared import PreparedShapeError, prepared
 from relances import selectors as reminder_selectors
@@ -42,6 +43,7 @@ SHAPES = [
     (dossier_forms._collaborators, {}),
     (paging._notes_count, {"dossier_id": 3}),
     (paging._notes_first_page, {"dossier_id": 3}),
+    (piece_selectors._pieces_count, {"dossier_id": 3}),
     (fiche_caching.dossier_with_versions, {"pk": 3}),
     *[(shape, {"user_id": 3}) for shape in backends._PERMISSIONS.values()],
 ]
