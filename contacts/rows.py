@@ -4,20 +4,23 @@ template (templates/contacts/_block.html) prints each contact's ``html``.
 A block of 10 contacts × 3 means used to cost 160 ``reverse()`` calls, 100 phone
 formats and 400 translations per render, then, once those were worked out here, still
 about 17 ms of template engine for its 30 rows (a variable lookup, an escape and a
-node per attribute). Here each action's URL is reversed once and completed with the
-ids, each label translated once, each phone formatted once, the user's permissions
-read once, and each row written with the same markup the template had; every value
-goes through ``conditional_escape`` as the template's autoescape did.
+node per attribute). Here each action's URL is reversed and escaped once and completed
+with the ids, each label translated once per process and language, each phone
+formatted once, the user's permissions read once, and each row written with the same
+markup the template had; every value goes through ``conditional_escape`` as the
+template's autoescape did (a state or a kind once per render).
 """
 
 from __future__ import annotations
+
+import functools
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from recouvrement.csrf import form_token
 
@@ -28,18 +31,38 @@ _SENTINEL = 987_654_321_987  # an id no row has: the place of the id in a revers
 
 class UrlPattern:
     """One URL reversed with a placeholder id, then completed per row by
-    concatenation: the URLconf stays the one place the path is written."""
+    concatenation: the URLconf stays the one place the path is written. The parts are
+    escaped once; an id (an int) needs no escaping, so the whole is escaped."""
 
     def __init__(self, name: str, dossier_pk: int):
-        self.prefix, self.suffix = reverse(name, args=[dossier_pk, _SENTINEL]).split(str(_SENTINEL))
+        url = reverse(name, args=[dossier_pk, _SENTINEL])
+        self.prefix, self.suffix = (conditional_escape(p) for p in url.split(str(_SENTINEL)))
 
     def __call__(self, pk: int) -> str:
-        return f"{self.prefix}{pk}{self.suffix}"
+        """The row's URL, escaped for an attribute."""
+        return f"{self.prefix}{int(pk)}{self.suffix}"
+
+
+@functools.lru_cache(maxsize=16)
+def _translated(language: str | None) -> tuple[dict, dict, dict, dict]:
+    """The labels, and the escaped names of the kinds, states and line types, in the
+    active ``language`` (the key): translated and escaped once per process and
+    language, not once per render."""
+
+    def escaped(choices) -> dict[str, str]:
+        return {value: conditional_escape(label) for value, label in choices}
+
+    return (
+        _labels(),
+        escaped(ContactPoint.Kind.choices),
+        escaped(ContactPoint.Status.choices),
+        escaped(ContactPoint.PhoneType.choices),
+    )
 
 
 def _labels() -> dict[str, str]:
-    """Every label of a row, translated once per render. Not escaped, as the
-    template's ``{% translate %}`` of a literal was not: translations are ours."""
+    """Every label of a row, translated. Not escaped, as the template's
+    ``{% translate %}`` of a literal was not: translations are ours."""
     labels = {
         "validate": _("Valider"),
         "invalidate": _("Invalider"),
@@ -98,7 +121,7 @@ class _Block:
         self.csrf = format_html(
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', form_token(request)
         )
-        self.labels = _labels()
+        self.labels, self.kinds, self.states, self.line_types = _translated(get_language())
         self.qualify = {
             "validate": UrlPattern("contacts:point_validate", dossier_pk),
             "invalidate": UrlPattern("contacts:point_invalidate", dossier_pk),
@@ -114,15 +137,18 @@ class _Block:
             )
             for name in ("call", "sms", "email", "letter")
         }
-        self.kinds = {v: conditional_escape(label) for v, label in ContactPoint.Kind.choices}
-        self.states = {v: conditional_escape(label) for v, label in ContactPoint.Status.choices}
-        self.line_types = {
-            v: conditional_escape(label) for v, label in ContactPoint.PhoneType.choices
-        }
         self.unfold_query = conditional_escape(unfold_query)
+        self._codes: dict[str, str] = {}
+
+    def code(self, value: str) -> str:
+        """A stored code (a state, a kind: a handful of values), escaped once per render."""
+        escaped = self._codes.get(value)
+        if escaped is None:
+            escaped = self._codes[value] = conditional_escape(value)
+        return escaped
 
     def qualification(self, key: str, pk: int, display: str) -> str:
-        url = conditional_escape(self.qualify[key](pk))
+        url = self.qualify[key](pk)
         label = self.labels[key]
         return (
             f'<form method="post" action="{url}" hx-post="{url}" class="d-inline">{self.csrf}'
@@ -133,8 +159,8 @@ class _Block:
     def reason(self, point: ContactPoint) -> str:
         """Why the means is in its state: its last evidence, else who entered it."""
         L, ev = self.labels, point.last_evidence
-        status = conditional_escape(point.status)
-        state = conditional_escape(self.states.get(point.status, point.status))
+        status = self.code(point.status)
+        state = self.states.get(point.status) or self.code(point.status)
         title = (
             f' title="{conditional_escape(ev.comment)}"' if ev is not None and ev.comment else ""
         )
@@ -184,7 +210,7 @@ class _Block:
 
     def point(self, point: ContactPoint, display: str, former: str) -> str:
         L, pk, status, kind = self.labels, point.pk, point.status, point.kind
-        css = f"app-point-{conditional_escape(status)} app-point-{conditional_escape(kind)}"
+        css = f"app-point-{self.code(status)} app-point-{self.code(kind)}"
         if point.is_default:
             css += " app-point-default"
         if status == ContactPoint.Status.INVALID:
@@ -203,7 +229,7 @@ class _Block:
             )
         elif status == ContactPoint.Status.VALID and self.can_change:
             # A GET form: without JavaScript, the confirmation page; with it, the dialog.
-            url = conditional_escape(self.default_url(pk))
+            url = self.default_url(pk)
             html.append(
                 f'<form method="get" action="{url}" class="d-inline"><button type="submit" '
                 f'class="btn btn-link p-0 app-star-btn" aria-label="{L["use_default"]}" '
@@ -226,11 +252,11 @@ class _Block:
             value = display
         html.append(
             f'</span><i class="bi {icon} app-kind" aria-hidden="true"></i>'
-            f'<span class="visually-hidden">{self.kinds.get(kind, conditional_escape(kind))}'
+            f'<span class="visually-hidden">{self.kinds.get(kind) or self.code(kind)}'
             f'</span><span class="app-point-value">{value}</span>'
         )
         if point.phone_type:
-            line_type = self.line_types.get(point.phone_type, conditional_escape(point.phone_type))
+            line_type = self.line_types.get(point.phone_type) or self.code(point.phone_type)
             html.append(
                 f'<span class="badge text-bg-light border app-line-type">{line_type}</span>'
             )
@@ -251,7 +277,7 @@ class _Block:
             )
             html.extend(self.qualification(key, pk, display) for key in menu)
             html.append(
-                f'<form method="get" action="{conditional_escape(self.update_url(pk))}">'
+                f'<form method="get" action="{self.update_url(pk)}">'
                 f'<button type="submit" class="btn btn-sm btn-outline-secondary text-start '
                 f'w-100" aria-label="{L["edit"]} {display}"><i class="bi bi-pencil" '
                 f'aria-hidden="true"></i> {L["edit"]}</button></form></div></details>'
@@ -274,7 +300,7 @@ class _Block:
         html.append("</div>")
         if self.can_export:
             html.append(
-                f'<form method="post" action="{conditional_escape(self.export_url(pk))}" '
+                f'<form method="post" action="{self.export_url(pk)}" '
                 f'class="ms-auto app-rgpd-export">{self.csrf}<button type="submit" '
                 f'class="btn btn-sm btn-link text-body-secondary py-0 px-1" '
                 f'title="{L["export"]}"><i class="bi bi-file-earmark-zip" aria-hidden="true">'
@@ -283,7 +309,7 @@ class _Block:
         if self.can_change_contact:
             html.append(
                 f'<a class="btn btn-sm btn-link text-body-secondary py-0 px-1 app-icon-btn" '
-                f'href="{conditional_escape(self.contact_update_url(pk))}" '
+                f'href="{self.contact_update_url(pk)}" '
                 f'aria-label="{L["edit_contact"]} {name}" title="{L["edit_contact"]}">'
                 f'<i class="bi bi-pencil" aria-hidden="true"></i></a>'
             )

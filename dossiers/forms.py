@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from recouvrement.prepared import prepared
 from recouvrement.text import CleanTextMixin
 
 from .models import Dossier
@@ -14,6 +15,11 @@ def active_collaborators():
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
+
+
+#: The same read, compiled once per process (recouvrement.prepared, issue 15): the
+#: client file shows the reassignment's choices on every render.
+_collaborators = prepared(active_collaborators)
 
 
 class CollaboratorChoiceField(forms.ModelChoiceField):
@@ -32,9 +38,11 @@ class ReassignForm(CleanTextMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["assigned_to"]
-        field.queryset = active_collaborators()
+        field.queryset = active_collaborators()  # what a posted choice is checked against
         # Evaluated once: iterating a ModelChoiceIterator in a template costs a COUNT too.
-        field.choices = [choice for choice in field.choices]  # noqa: C416
+        # The choices as the field's iterator makes them (no empty one: empty_label=None).
+        iterator = field.iterator(field)
+        field.choices = [iterator.choice(user) for user in _collaborators()]
 
 
 class DossierFilterForm(forms.Form):

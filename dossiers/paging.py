@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+
+from recouvrement.prepared import prepared
 
 from . import selectors
-from .models import Dossier
+from .models import Dossier, Note
 
 NOTES_PER_PAGE = 20
 JOURNAL_PER_PAGE = 50
@@ -25,11 +27,55 @@ def _page(queryset, per_page: int, number) -> Page:
     return Paginator(queryset, per_page).get_page(number)
 
 
+class _FirstPagePrepared:
+    """What a Paginator reads of a queryset — its count and a slice — with the count
+    and the first page (the one the client file shows unless asked for another) run
+    by statements compiled once per process (recouvrement.prepared, issue 15); any
+    other page is the queryset's own slice."""
+
+    def __init__(self, queryset: QuerySet, *, count, first_page, per_page: int):
+        self.queryset = queryset
+        self._count, self._first_page, self._per_page = count, first_page, per_page
+
+    def count(self) -> int:
+        return self._count()
+
+    def __getitem__(self, index):
+        # The Paginator asks for [0:count] when the first page holds everything.
+        if isinstance(index, slice) and not index.start and 0 < index.stop <= self._per_page:
+            return self._first_page()[: index.stop]
+        return self.queryset[index]
+
+
+# No row for no note (GROUP BY).
+_notes_count = prepared(
+    lambda dossier_id: (
+        Note.objects.filter(dossier_id=dossier_id)
+        .order_by()
+        .values("dossier_id")
+        .annotate(n=Count("*"))
+        .values_list("n", flat=True)
+    )
+)
+_notes_first_page = prepared(lambda dossier_id: selectors.notes_of(dossier_id)[:NOTES_PER_PAGE])
+
+
+def notes_count(dossier: Dossier) -> int:
+    """How many notes the file holds (the bloc-notes' tab label)."""
+    return sum(_notes_count(dossier_id=dossier.pk))
+
+
 def notes_context(request, dossier: Dossier, *, first: bool = False) -> dict:
     """``notes`` (this page's, as a list) and ``notes_page`` (its paginator holds the
     total shown on the tab). ``first``: after a note is written, the newest page."""
     number = 1 if first else request.GET.get(NOTES_PARAM)
-    page = _page(selectors.dossier_notes(dossier=dossier), NOTES_PER_PAGE, number)
+    notes = _FirstPagePrepared(
+        selectors.dossier_notes(dossier=dossier),
+        count=lambda: notes_count(dossier),
+        first_page=lambda: _notes_first_page(dossier_id=dossier.pk),
+        per_page=NOTES_PER_PAGE,
+    )
+    page = _page(notes, NOTES_PER_PAGE, number)
     return {"notes": list(page.object_list), "notes_page": page}
 
 

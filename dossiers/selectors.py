@@ -146,7 +146,16 @@ def _sum_outstanding() -> Decimal:
 
 
 def dossier_notes(*, dossier: Dossier) -> QuerySet[Note]:
-    return dossier.notes.select_related("author").order_by("-created_at", "-id")
+    return notes_of(dossier.pk)
+
+
+def notes_of(dossier_id: int) -> QuerySet[Note]:
+    """The file's notes, newest first, with their authors (``dossier_notes`` by id)."""
+    return (
+        Note.objects.filter(dossier_id=dossier_id)
+        .select_related("author")
+        .order_by("-created_at", "-id")
+    )
 
 
 def dossier_journal(*, dossier: Dossier, limit: int | None = 200) -> QuerySet[JournalEntry]:

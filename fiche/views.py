@@ -30,7 +30,7 @@ from dossiers.models import Dossier
 from dossiers.panels import dossier_panel, journal_panel, notes_panel
 from paiements.selectors import payments_panel
 from pieces.panels import pieces_panel
-from pieces.selectors import dossier_pieces
+from pieces.selectors import dossier_pieces_count
 from recouvrement import csrf
 from recouvrement.access import dossier_for_user
 from relances.selectors import scenario_panel
@@ -53,16 +53,16 @@ DEFAULT_TAB = "notes"
 
 def tab_counts(dossier: Dossier, context: dict) -> dict:
     """The counts on the tab labels, read only for the tabs that are not shown (the
-    shown one already holds its list): one COUNT each."""
+    shown one already holds its list): one COUNT each, compiled once per process."""
     counts = {}
     if "notes_page" in context:
         counts["notes_count"] = context["notes_page"].paginator.count
     else:
-        counts["notes_count"] = dossier.notes.count()
+        counts["notes_count"] = paging.notes_count(dossier)
     if "pieces" in context:
         counts["pieces_count"] = len(context["pieces"])
     else:
-        counts["pieces_count"] = dossier_pieces(dossier=dossier).count()
+        counts["pieces_count"] = dossier_pieces_count(dossier=dossier)
     return counts
 
 

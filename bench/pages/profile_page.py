@@ -4,13 +4,15 @@ used while looking for levers. ``python bench/pages/profile_page.py URL [N]``.
 Signs in with the benchmark user (build.py), warms up, then prints the median of
 the CPU time (time.process_time) of N requests, and the response size.
 PAGES_SAVE_EVERY_REQUEST=1 saves the session on every request (as before issue 15),
-PAGES_NO_GZIP=1 asks for no compression; PAGES_MISS=1 gives each request a query
-string of its own, so that the client file is rendered every time (its first view
-after a write, as bench/pages/miss.lua does for wrk); PROFILE=tottime prints a cProfile.
+PAGES_NO_GZIP=1 asks for no compression; PROFILE=tottime prints a cProfile.
+PAGES_MISS=1 gives every request a query string of its own (``?m=<i>``, like
+miss.lua for wrk): the client file's cached content (fiche/caching.py, keyed on the
+query string) is then rendered each time, what its first view after a write costs.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import sys
@@ -39,20 +41,23 @@ def main() -> None:
     from django.contrib.auth import get_user_model
 
     client.force_login(get_user_model().objects.get(username=USERNAME))
-    miss = bool(os.environ.get("PAGES_MISS"))
-    counter = iter(range(1 << 30))
+    requests = itertools.count()
+    if os.environ.get("PAGES_MISS"):  # a query string of its own: the content rendered
+        separator = "&" if "?" in url else "?"
 
-    def target() -> str:
-        if not miss:
+        def next_url() -> str:
+            return f"{url}{separator}m={next(requests)}"
+    else:
+
+        def next_url() -> str:
             return url
-        return f"{url}{'&' if '?' in url else '?'}miss={next(counter)}"
 
     for _ in range(5):
-        response = client.get(target())
+        response = client.get(next_url())
         assert response.status_code == 200, response.status_code
     times = []
     for _ in range(n):
-        page = target()
+        page = next_url()
         start = time.process_time()
         response = client.get(page)
         times.append(time.process_time() - start)
@@ -61,7 +66,10 @@ def main() -> None:
         import pstats
 
         cProfile.runctx(
-            "for _ in range(20): client.get(target())", globals(), locals(), "/tmp/pages.prof"
+            "for _ in range(20): client.get(next_url())",
+            globals(),
+            locals(),
+            "/tmp/pages.prof",
         )
         pstats.Stats("/tmp/pages.prof").sort_stats(os.environ["PROFILE"]).print_stats(35)
     print(

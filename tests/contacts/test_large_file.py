@@ -155,3 +155,35 @@ def test_writing_a_note_shows_the_newest_page_and_the_total(owner_client, dossie
 
 def test_stranger_gets_404_on_an_unfolded_file(stranger_client, dossier):
     assert stranger_client.get(detail(dossier, contacts="tous")).status_code == 404
+
+
+@pytest.mark.parametrize("count", [0, 1, 20, 21, 45])
+def test_the_notes_pages_are_those_of_django_s_paginator(count, dossier, rf):
+    """The bloc-notes' count and first page run prepared (dossiers/paging.py): every
+    page, its count and its links are those of a Paginator over the queryset, and the
+    queries are as many (an empty file reads no page)."""
+    from django.core.paginator import Paginator
+
+    from dossiers.selectors import dossier_notes
+
+    fill(dossier, contacts=1, means=1, notes=count)
+    expected_pages = Paginator(dossier_notes(dossier=dossier), paging.NOTES_PER_PAGE)
+    for number in (None, "1", "2", "3", "abc", "99"):
+        request = rf.get("/", {paging.NOTES_PARAM: number} if number else {})
+        expected = expected_pages.get_page(number)
+        with CaptureQueriesContext(connection) as plain:
+            list(Paginator(dossier_notes(dossier=dossier), paging.NOTES_PER_PAGE).get_page(number))
+        with CaptureQueriesContext(connection) as captured:
+            context = paging.notes_context(request, dossier)
+        page = context["notes_page"]
+        assert [n.pk for n in context["notes"]] == [n.pk for n in expected.object_list]
+        assert (page.number, page.paginator.count, page.paginator.num_pages) == (
+            expected.number,
+            expected.paginator.count,
+            expected.paginator.num_pages,
+        )
+        assert (page.has_previous(), page.has_next()) == (
+            expected.has_previous(),
+            expected.has_next(),
+        )
+        assert len(captured) == len(plain)

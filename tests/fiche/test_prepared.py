@@ -9,9 +9,12 @@ from django.db import connections
 
 from contacts import selectors as contact_selectors
 from contacts.models import Contact, ContactPoint
+from dossiers import forms as dossier_forms
+from dossiers import paging
 from dossiers import panels as dossier_panels
 from fiche import caching as fiche_caching
 from paiements import selectors as payment_selectors
+from pieces import selectors as piece_selectors
 from recouvrement import backends
 from recouvrement.prepared import PreparedShapeError, prepared
 from relances import selectors as reminder_selectors
@@ -29,9 +32,18 @@ SHAPES = [
     (payment_selectors._panel_latest_promise, {"dossier_id": 3}),
     (payment_selectors._panel_open_disputes, {"dossier_id": 3}),
     (payment_selectors._panel_open_actions, {"dossier_id": 3}),
+    (payment_selectors._panel_allocations, {"dossier_id": 3}),
+    (payment_selectors._panel_instalments, {"promise_id": 3}),
+    (payment_selectors._panel_promise_receivables, {"promise_id": 3}),
+    (payment_selectors._panel_dispute_receivables, {"dossier_id": 3}),
+    (payment_selectors._panel_action_receivables, {"dossier_id": 3}),
     *[(shape, {"dossier_id": 3}) for shape in contact_selectors._block_contacts.values()],
     *[(shape, {"dossier_id": 3}) for shape in contact_selectors._block_points.values()],
     (dossier_panels._receivables, {"dossier_id": 3}),
+    (dossier_forms._collaborators, {}),
+    (paging._notes_count, {"dossier_id": 3}),
+    (paging._notes_first_page, {"dossier_id": 3}),
+    (piece_selectors._pieces_count, {"dossier_id": 3}),
     (fiche_caching.dossier_with_versions, {"pk": 3}),
     *[(shape, {"user_id": 3}) for shape in backends._PERMISSIONS.values()],
 ]

@@ -285,3 +285,76 @@ def test_cancel_the_running_promise(owner_client, owner, dossier, invoices):
         url("promise_cancel", dossier), {"promise": promise.pk}, follow=True
     )
     assert "existe plus sur le dossier" in response.content.decode()
+
+
+def test_the_panel_s_rows_are_on_their_own_parents_in_the_orm_s_order(owner, dossier):
+    """The panel reads what were its prefetches by the file (paiements.selectors): each
+    payment, promise, dispute and external action gets its own rows, in the order the
+    ORM's relations give, and nothing of another file or of the payments not shown."""
+    from paiements.selectors import dossier_panel
+
+    today = timezone.localdate()
+    invoices = [
+        receivable(dossier, f"P-{i}", "30.00", due=today - datetime.timedelta(days=40 - i % 3))
+        for i in range(6)
+    ]
+    other = factories.DossierFactory(assigned_to=owner)
+    receivable(other, "O-1", "50.00", due=today)
+    payment_record(dossier=other, date=today, amount=D("20"), mode="virement", user=owner)
+    dispute_open(
+        dossier=other,
+        receivables=list(other.receivables.all()),
+        reason=DisputeReason.objects.first(),
+        follow_up_date=today,
+    )
+    for i in range(51):  # the oldest one is not shown, nor are its allocations
+        payment_record(
+            dossier=dossier,
+            date=today - datetime.timedelta(days=60 - i),
+            amount=D("45") if i == 0 else D("1"),
+            mode="virement",
+            user=owner,
+        )
+    reason = DisputeReason.objects.first()
+    dispute_open(dossier=dossier, receivables=invoices[3:0:-1], reason=reason, follow_up_date=today)
+    dispute_open(dossier=dossier, receivables=invoices[4:6], reason=reason, follow_up_date=today)
+    for picked in (invoices[5:1:-2], []):
+        external_action_open(
+            dossier=dossier,
+            recipient="commercial",
+            request="Q",
+            deadline=today,
+            receivables=picked,
+        )
+    promise_create(
+        dossier=dossier,
+        plan=[(today + datetime.timedelta(days=d), D("1")) for d in (9, 3, 6)],
+        today=today,
+        receivables=invoices[::-2],
+        user=owner,
+    )
+
+    panel = dossier_panel(dossier=Dossier.objects.get(pk=dossier.pk), user=owner)
+
+    def pks(rows):
+        return [row.pk for row in rows]
+
+    assert len(panel["payments"]) == 50
+    assert Payment.objects.filter(dossier=dossier).count() == 51
+    for payment in panel["payments"]:
+        assert pks(payment.allocation_list) == pks(payment.allocations.order_by("id"))
+        assert all(a.receivable.dossier_id == dossier.pk for a in payment.allocation_list)
+    assert sum(len(p.allocation_list) for p in panel["payments"]) > 0
+    promise = panel["promise"]
+    assert pks(promise.instalment_list) == pks(promise.instalments.all())
+    assert pks(promise.receivable_list) == pks(promise.receivables.all())
+    assert len(promise.receivable_list) == 3
+    assert len(panel["disputes"]) == 2
+    for dispute in panel["disputes"]:
+        assert pks(dispute.receivable_list) == pks(dispute.receivables.all())
+        assert dispute.receivable_list
+    assert panel["disputed_ids"] == {r.pk for r in invoices[1:6]}
+    assert len(panel["external_actions"]) == 2
+    for action in panel["external_actions"]:
+        assert pks(action.receivable_list) == pks(action.receivables.all())
+    assert sorted(len(a.receivable_list) for a in panel["external_actions"]) == [0, 2]
