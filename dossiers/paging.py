@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
-from recouvrement.prepared import prepared
+from recouvrement.prepared import file_count, prepared
 
 from . import selectors
 from .models import Dossier, Note
@@ -47,16 +47,7 @@ class _FirstPagePrepared:
         return self.queryset[index]
 
 
-# No row for no note (GROUP BY).
-_notes_count = prepared(
-    lambda dossier_id: (
-        Note.objects.filter(dossier_id=dossier_id)
-        .order_by()
-        .values("dossier_id")
-        .annotate(n=Count("*"))
-        .values_list("n", flat=True)
-    )
-)
+_notes_count = file_count(Note)
 _notes_first_page = prepared(lambda dossier_id: selectors.notes_of(dossier_id)[:NOTES_PER_PAGE])
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from dossiers.models import Dossier
-from recouvrement.prepared import prepared
+from recouvrement.prepared import file_count
 
 from .models import Piece
 
@@ -15,16 +15,8 @@ def dossier_pieces(*, dossier: Dossier) -> QuerySet[Piece]:
 
 
 # Compiled once per process (recouvrement.prepared, issue 15): the count on the tab's
-# label is read on every render of the client file. No row for no piece (GROUP BY).
-_pieces_count = prepared(
-    lambda dossier_id: (
-        Piece.objects.filter(dossier_id=dossier_id)
-        .order_by()
-        .values("dossier_id")
-        .annotate(n=Count("*"))
-        .values_list("n", flat=True)
-    )
-)
+# label is read on every render of the client file.
+_pieces_count = file_count(Piece)
 
 
 def dossier_pieces_count(*, dossier: Dossier) -> int:
