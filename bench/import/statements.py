@@ -67,7 +67,9 @@ def main() -> None:
     args.data.mkdir(parents=True, exist_ok=True)
     stamp = args.data / f"generated-{args.dossiers}"
     if not stamp.exists():
-        generate.generate(args.data, args.dossiers)
+        generate.write_dossiers(args.data / "dossiers.csv", args.dossiers)
+        generate.write_receivables(args.data / "creances.csv", args.dossiers)
+        generate.write_contacts(args.data / "contacts.csv", args.dossiers)
         stamp.touch()
     os.environ.update(database_env("postgres", args))
     os.environ["DJANGO_SETTINGS_MODULE"] = "recouvrement.settings"
