@@ -2,11 +2,14 @@
 
 The page's panels (header, contact block, actions, scenario, receivables, payments,
 the visible tab) are read and rendered only when what they show has changed. The
-key of the rendered content holds everything it depends on:
+content is kept in two parts, each under its own key: the panels, and the tabs
+(their labels' counts and the visible tab: ``{% file_tabs %}``, put into the panels'
+HTML where it stands); a note or a piece moves only the tabs' version, and the
+panels are served as they were. Each key holds everything its part depends on:
 
-- the file's version and the global version, moved by the database's triggers on
-  every write of what the page shows (``fiche.versioning``), read with the file
-  (one statement, the page's first read);
+- the file's version of that part (the panels' or the tabs', ``fiche.versioning``)
+  and the global version, moved by the database's triggers on every write of what
+  the page shows, read with the file (one statement, the page's first read);
 - a digest of the file's row as read for this request (its totals, status, next
   action, agent: the imports rewrite them without any trigger);
 - the user (their rights decide the buttons), the tab, the query string (folding,
@@ -29,7 +32,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
+import time
 import zlib
 from pathlib import Path
 
@@ -46,6 +51,34 @@ from recouvrement.prepared import prepared
 from . import versioning
 
 CACHE_ALIAS = "fiche"
+logger = logging.getLogger(__name__)
+
+#: Per database alias: whether its triggers are this code's, and until when that holds
+#: (for ever once they are; a minute when not, so that a ``migrate`` is seen soon).
+_triggers_checked: dict[str, tuple[bool, float]] = {}
+RECHECK_SECONDS = 60.0
+
+
+def usable() -> bool:
+    """Whether the cache may serve pages: only under the triggers this code makes
+    (``versioning.is_current``). A release whose ``migrate`` has not run has every page
+    rendered, never served stale, and says so in the log."""
+    alias = router.db_for_read(Dossier)
+    current, until = _triggers_checked.get(alias, (False, 0.0))
+    if time.monotonic() < until:
+        return current
+    current = versioning.is_current(connections[alias])
+    _triggers_checked[alias] = (
+        current,
+        float("inf") if current else time.monotonic() + RECHECK_SECONDS,
+    )
+    if not current:
+        logger.warning(
+            "The client file's cache is off: the database's version triggers are not this "
+            "release's. Run « manage.py migrate »."
+        )
+    return current
+
 
 #: What renders the content: the templates, the code, the translations, and the
 #: static files' manifest (the content's links name hashed files).
@@ -88,6 +121,9 @@ def _dossier_with_versions(pk):
             fiche_version=RawSQL(  # noqa: S611
                 versioning.version_sql(vendor, f'"{table}"."id"'), ()
             ),
+            fiche_tabs=RawSQL(  # noqa: S611
+                versioning.version_sql(vendor, f'-"{table}"."id"'), ()
+            ),
             fiche_global=RawSQL(  # noqa: S611
                 versioning.version_sql(vendor, str(versioning.GLOBAL)), ()
             ),
@@ -101,33 +137,49 @@ dossier_with_versions = prepared(_dossier_with_versions)
 _ROW_FIELDS = tuple(f.attname for f in Dossier._meta.concrete_fields)
 
 
-class CachedContent:
-    """The page's content for one request: served from the cache, or built by
-    ``build`` (the panels' context) and rendered by the template's ``{% file_cache %}``."""
+#: Where the tabs go in the panels' HTML. Every text of the page is escaped, so no
+#: data can write this comment.
+TABS_MARK = "<!-- fiche:tabs -->"
 
-    def __init__(self, request, dossier: Dossier, tab: str, build):
-        self.build = build
+
+class CachedContent:
+    """The page's content for one request: each part served from the cache, or built
+    by its function (``panels``, ``tabs``: the context) and rendered by the template's
+    ``{% file_cache %}`` and ``{% file_tabs %}``."""
+
+    def __init__(self, request, dossier: Dossier, tab: str, *, panels, tabs):
+        self.build_panels, self.build_tabs = panels, tabs
         self.cache = caches[CACHE_ALIAS]
-        parts = [
+        common = [
             str(dossier.pk),
-            str(getattr(dossier, "fiche_version", None)),
             str(getattr(dossier, "fiche_global", None)),
             repr(tuple(getattr(dossier, name) for name in _ROW_FIELDS)),
             str(request.user.pk),
-            tab,
-            repr(sorted(request.GET.lists())),
             str(bool(request.session.get(SHOW_INVALID_SESSION_KEY, False))),
             timezone.localdate().isoformat(),
             translation.get_language() or "",
         ]
+        query = sorted(request.GET.lists())
+        # The panels do not show the tab: one entry serves every tab.
+        panels_query = [item for item in query if item[0] != "onglet"]
+        self.panels_key = self._key(
+            dossier, "panels", getattr(dossier, "fiche_version", None), panels_query, common
+        )
+        self.tabs_key = self._key(
+            dossier, f"tabs:{tab}", getattr(dossier, "fiche_tabs", None), query, common
+        )
+
+    @staticmethod
+    def _key(dossier, part: str, version, query, common) -> str:
+        parts = [part, str(version), repr(query), *common]
         digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-        self.key = f"fiche:{code_digest()}:{dossier.pk}:{digest}"
+        return f"fiche:{code_digest()}:{dossier.pk}:{digest}"
 
     # Kept compressed: 80 KB of HTML for the benchmark file, 9 KB stored; inflating it
     # costs under 0.1 ms.
-    def get(self) -> str | None:
-        stored = self.cache.get(self.key)
+    def get(self, key: str) -> str | None:
+        stored = self.cache.get(key)
         return None if stored is None else zlib.decompress(stored).decode()
 
-    def set(self, html: str) -> None:
-        self.cache.set(self.key, zlib.compress(html.encode(), 1))
+    def set(self, key: str, html: str) -> None:
+        self.cache.set(key, zlib.compress(html.encode(), 1))

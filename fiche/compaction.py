@@ -10,7 +10,8 @@ are never held: the rows a concurrent transaction has not committed yet are not 
 by the DELETE and stay, so its version still moves when it commits.
 
 On both databases, the versions of files that no longer exist (deleted, or purged
-by the retention rules) are removed; the global version (id 0) is kept.
+by the retention rules) are removed, both their versions (the id and its negation,
+the tabs'); the global version (id 0) is kept.
 
 One transaction per batch of files: a compaction stopped half-way leaves every file
 either compacted or as it was. 100,000 files of 7 rows each: 3.4 s (PostgreSQL, the
@@ -30,6 +31,7 @@ from .versioning import CHANGES, GLOBAL, PG_RANDOM, VERSIONS
 #: A file keeps up to this many rows of the log between two compactions.
 KEEP = 1
 BATCH = 5_000
+BELOW_EVERY_KEY = -(2**63)  # the smallest bigint: the log's keys (ids, their negation) are above
 
 
 @dataclass
@@ -62,29 +64,31 @@ def compact(*, keep: int = KEEP, batch: int = BATCH, dry_run: bool = False) -> C
         # The deleted files' versions first: none of them is compacted for nothing.
         orphaned = (
             f"FROM {table} v WHERE v.dossier_id <> {GLOBAL} AND NOT EXISTS "  # noqa: S608
-            f"(SELECT 1 FROM {dossiers} d WHERE d.id = v.dossier_id)"
+            f"(SELECT 1 FROM {dossiers} d WHERE d.id = abs(v.dossier_id))"
         )
         if dry_run:
-            cursor.execute(f"SELECT count(*), count(DISTINCT v.dossier_id) {orphaned}")
+            cursor.execute(f"SELECT count(*), count(DISTINCT abs(v.dossier_id)) {orphaned}")
             rows, files = cursor.fetchone()
         elif connection.vendor == "postgresql":
             with transaction.atomic():
                 cursor.execute(
                     f"WITH gone AS (DELETE FROM {table} WHERE dossier_id IN "  # noqa: S608
                     f"(SELECT v.dossier_id {orphaned}) RETURNING dossier_id) "
-                    "SELECT count(*), count(DISTINCT dossier_id) FROM gone"
+                    "SELECT count(*), count(DISTINCT abs(dossier_id)) FROM gone"
                 )
                 rows, files = cursor.fetchone()
-        else:  # one row per file
+        else:  # one row per file and part
             with transaction.atomic():
+                cursor.execute(f"SELECT count(DISTINCT abs(v.dossier_id)) {orphaned}")
+                files = cursor.fetchone()[0]
                 cursor.execute(
                     f"DELETE FROM {table} WHERE dossier_id IN (SELECT v.dossier_id {orphaned})"  # noqa: S608
                 )
-                rows = files = cursor.rowcount
+                rows = cursor.rowcount
         report.rows_removed += rows
         report.orphans = files
         if connection.vendor == "postgresql":
-            after = GLOBAL - 1
+            after = BELOW_EVERY_KEY  # the tabs' versions (negative keys) first
             while files := _candidates(cursor, after, keep, batch):
                 after = files[-1]
                 if dry_run:

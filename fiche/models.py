@@ -1,7 +1,8 @@
 """The versions of what the client file shows (fiche/versioning.py), written by the
 database's triggers only: on SQLite one row per file (``FileVersion``), on PostgreSQL
 an append-only log (``FileChange``); id 0 is the data every file's page shows (users
-and their rights, scenarios, dispute reasons, templates)."""
+and their rights, scenarios, dispute reasons, templates); a file's id negated is its
+tabs' version (notes, pieces, journal: ``fiche.versioning.tabs_id``)."""
 
 from django.db import models
 

@@ -33,6 +33,13 @@ file's rows by one.
 A migration that remakes a table on SQLite drops its triggers: ``install`` runs after
 every ``migrate`` (``apps.py``) and remakes them all (idempotent).
 tests/fiche/test_versioning.py checks that every table the page reads is covered.
+
+Two versions per file: the tabs' tables (notes, pieces, journal: ``TAB_MODELS``, and
+any table whose rows belong to theirs) move the version kept under the file's id
+negated (``tabs_id``), every other table the one under its id. The page's content is
+cached in two parts, each under its own version (``fiche.caching``): a note, which
+writes a note and its journal entry, has only the tabs rendered again, the header,
+contact block, scenario and payments served as they were.
 """
 
 from __future__ import annotations
@@ -46,6 +53,23 @@ GLOBAL = 0  # the row of the global version
 #: Tables of a file that the page never shows and that must not move its version:
 #: the consultation trace is written by every view of the page.
 NOT_SHOWN = {"rgpd_consultationtrace"}
+
+#: The tabs' tables (models' labels): their writes move the file's tabs version
+#: (``tabs_id``), not its main one. No other panel of the page reads them
+#: (tests/fiche/test_versioning.py).
+TAB_MODELS = ("dossiers.Note", "pieces.Piece", "dossiers.JournalEntry")
+
+
+def tabs_id(dossier_id: int) -> int:
+    """The key of a file's tabs version: its id negated (ids are positive)."""
+    return -dossier_id
+
+
+def tab_tables() -> set[str]:
+    """The tabs' tables, and the tables whose rows belong to one of them."""
+    own = {apps.get_model(label)._meta.db_table for label in TAB_MODELS}
+    return own | {table for table, spec in file_tables().items() if spec[2] in own}
+
 
 #: Tables every file's page shows (models' labels); their writes move the global version.
 GLOBAL_MODELS = (
@@ -129,13 +153,18 @@ def file_tables() -> dict[str, tuple[str, str | None, str | None, str | None]]:
     return dict(sorted(tables.items()))
 
 
-def _expression(row: str, spec, quote) -> str:
+def _expression(row: str, spec, quote, tabs: bool = False) -> str:
+    """The SQL of the version's key for a written row: its file's id, negated for a
+    tabs' table (``tabs_id``)."""
     column, fk, parent, pk = spec
     if fk is None:
-        return f"{row}.{quote(column)}"
-    return (
-        f"(SELECT p.{quote(column)} FROM {quote(parent)} p WHERE p.{quote(pk)} = {row}.{quote(fk)})"
-    )
+        expression = f"{row}.{quote(column)}"
+    else:
+        expression = (
+            f"(SELECT p.{quote(column)} FROM {quote(parent)} p "
+            f"WHERE p.{quote(pk)} = {row}.{quote(fk)})"
+        )
+    return f"-({expression})" if tabs else expression
 
 
 def _trigger_names(table: str) -> list[str]:
@@ -160,8 +189,10 @@ def _sqlite_statements(connection) -> list[Statement]:
         "ON CONFLICT (dossier_id) DO UPDATE SET version = excluded.version;"
     )
     statements = []
+    tabs = tab_tables()
     for table, spec in file_tables().items():
-        new, old = _expression("NEW", spec, quote), _expression("OLD", spec, quote)
+        new = _expression("NEW", spec, quote, table in tabs)
+        old = _expression("OLD", spec, quote, table in tabs)
         ins, upd, dele = _trigger_names(table)
         for name, event, body in (
             (ins, "INSERT", upsert.format(expr=new)),
@@ -186,8 +217,10 @@ PG_RANDOM = "(floor(random() * 9007199254740991))::bigint"
 def _postgresql_statements(connection) -> list[Statement]:
     quote = connection.ops.quote_name
 
-    def append(rows: str, spec) -> str:
-        expr = _expression("r", spec, quote)
+    tabs = tab_tables()
+
+    def append(rows: str, spec, table: str) -> str:
+        expr = _expression("r", spec, quote, table in tabs)
         return (
             f"INSERT INTO {CHANGES} (dossier_id, r) SELECT d, {PG_RANDOM} FROM "
             f"(SELECT DISTINCT {expr} AS d FROM {rows} r) s WHERE d IS NOT NULL;"
@@ -200,8 +233,8 @@ def _postgresql_statements(connection) -> list[Statement]:
             (
                 None,
                 f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $f$ "
-                f"BEGIN IF TG_OP <> 'DELETE' THEN {append('fiche_new', spec)} END IF; "
-                f"IF TG_OP <> 'INSERT' THEN {append('fiche_old', spec)} END IF; "
+                f"BEGIN IF TG_OP <> 'DELETE' THEN {append('fiche_new', spec, table)} END IF; "
+                f"IF TG_OP <> 'INSERT' THEN {append('fiche_old', spec, table)} END IF; "
                 "RETURN NULL; END $f$",
             )
         )
@@ -238,8 +271,8 @@ def _global_triggers(quote, drop_on: str, action: str) -> list[Statement]:
 
 
 def version_sql(vendor: str, dossier: str) -> str:
-    """The SQL expression of a file's version (``dossier``: its id's SQL), or of the
-    global version for ``"0"``: the row's random number on SQLite, the count and sum
+    """The SQL expression of a file's version (``dossier``: its id's SQL; its tabs'
+    version with the id negated), or of the global version for ``"0"``: the row's random number on SQLite, the count and sum
     of the file's changes on PostgreSQL (NULL and 0:0 when nothing was ever written)."""
     if vendor == "postgresql":
         return (
@@ -286,16 +319,43 @@ def install(connection) -> None:
     existing = set(connection.introspection.table_names())
     if VERSIONS not in existing or CHANGES not in existing:
         return
-    if connection.vendor == "sqlite":
-        statements = _sqlite_statements(connection)
-    elif connection.vendor == "postgresql":
-        statements = _postgresql_statements(connection)
-    else:  # pragma: no cover - the product runs on SQLite and PostgreSQL only
-        raise NotImplementedError(connection.vendor)
+    if connection.vendor not in ("sqlite", "postgresql"):  # pragma: no cover
+        raise NotImplementedError(connection.vendor)  # the product runs on these two only
     with connection.cursor() as cursor:
-        for table, sql in statements:
+        for table, sql in _statements(connection):
             if table is None or table in existing:
                 cursor.execute(sql)
+
+
+def _statements(connection) -> list[Statement]:
+    if connection.vendor == "sqlite":
+        return _sqlite_statements(connection)
+    return _postgresql_statements(connection)
+
+
+def is_current(connection) -> bool:
+    """Whether the database's triggers are the ones this code makes: a release that
+    changes them (which part a table moves) and whose ``migrate`` has not run yet would
+    otherwise serve pages under versions that no longer move with what they show. The
+    SQL of each trigger (SQLite) or function (PostgreSQL) is compared with the code's."""
+    existing = set(connection.introspection.table_names())
+    wanted = {
+        sql
+        for table, sql in _statements(connection)
+        if (table is None or table in existing)
+        and sql.startswith(("CREATE TRIGGER", "CREATE OR REPLACE FUNCTION"))
+    }
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fiche_v_%'"
+            )
+            installed = {sql for (sql,) in cursor.fetchall()}
+            return {sql for sql in wanted if sql.startswith("CREATE TRIGGER")} <= installed
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname LIKE 'fiche_v_%'")
+        bodies = {body.strip() for (body,) in cursor.fetchall()}
+    functions = {sql.split("$f$")[1].strip() for sql in wanted if "$f$" in sql}
+    return functions <= bodies and expected_triggers() <= installed_triggers(connection)
 
 
 def installed_triggers(connection) -> set[tuple[str, str]]:

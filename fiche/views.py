@@ -66,12 +66,23 @@ def tab_counts(dossier: Dossier, context: dict) -> dict:
     return counts
 
 
-def dossier_detail_context(request, dossier: Dossier, tab: str = DEFAULT_TAB) -> dict:
-    context: dict = {"tab": tab}
-    for panel in (*PANELS, TAB_PANELS[tab]):
+def panels_context(request, dossier: Dossier) -> dict:
+    """The panels' context: none of them reads the tabs' tables (fiche.versioning)."""
+    context: dict = {}
+    for panel in PANELS:
         context.update(panel(request, dossier))
+    return context
+
+
+def tabs_context(request, dossier: Dossier, tab: str) -> dict:
+    """The tabs' context: the visible tab's list and the labels' counts."""
+    context: dict = {"tab": tab, **TAB_PANELS[tab](request, dossier)}
     context.update(tab_counts(dossier, context))
     return context
+
+
+def dossier_detail_context(request, dossier: Dossier, tab: str = DEFAULT_TAB) -> dict:
+    return {**panels_context(request, dossier), **tabs_context(request, dossier, tab)}
 
 
 def requested_tab(request) -> str:
@@ -80,12 +91,17 @@ def requested_tab(request) -> str:
 
 
 def dossier_detail_view(request, pk: int):
-    """The page. Its content (everything the panels show) is rendered once per version
-    of the file and served from the cache until something it shows changes
-    (fiche/caching.py); the access check, the shell and the navigation run every time."""
+    """The page. Its content is rendered once per version of the file, the panels and
+    the tabs each under their own, and served from the cache until something it shows
+    changes (fiche/caching.py); the access check, the shell and the navigation run
+    every time."""
     dossier = dossier_for_user(request, pk, read=caching.dossier_with_versions)
     tab = requested_tab(request)
     if request.htmx:
+        return render(
+            request, "dossiers/detail.html", dossier_detail_context(request, dossier, tab)
+        )
+    if not caching.usable():  # triggers of another release: rendered, never stale
         return render(
             request, "dossiers/detail.html", dossier_detail_context(request, dossier, tab)
         )
@@ -93,7 +109,11 @@ def dossier_detail_view(request, pk: int):
         "dossier": dossier,
         "tab": tab,
         "file_content": caching.CachedContent(
-            request, dossier, tab, lambda: dossier_detail_context(request, dossier, tab)
+            request,
+            dossier,
+            tab,
+            panels=lambda: panels_context(request, dossier),
+            tabs=lambda: tabs_context(request, dossier, tab),
         ),
         # The forms' token: a placeholder in the content, the request's own put in after.
         "csrf_token": csrf.use_placeholder(request),

@@ -8,6 +8,9 @@ PAGES_NO_GZIP=1 asks for no compression; PROFILE=tottime prints a cProfile.
 PAGES_MISS=1 gives every request a query string of its own (``?m=<i>``, like
 miss.lua for wrk): the client file's cached content (fiche/caching.py, keyed on the
 query string) is then rendered each time, what its first view after a write costs.
+PAGES_AFTER_NOTE=1 adds a note to the page's file (``/dossiers/<id>/``) through the
+service before each request, outside the timing: the view after an agent's note,
+which has only the tabs rendered again (the panels served from the cache).
 """
 
 from __future__ import annotations
@@ -52,12 +55,25 @@ def main() -> None:
         def next_url() -> str:
             return url
 
+    write = None
+    if os.environ.get("PAGES_AFTER_NOTE"):
+        from dossiers import services
+        from dossiers.models import Dossier
+
+        dossier = Dossier.objects.get(pk=int(url.strip("/").split("/")[1]))
+        author = get_user_model().objects.get(username=USERNAME)
+
+        def write() -> None:
+            services.note_create(dossier=dossier, text="Rappel (benchmark)", user=author)
+
     for _ in range(5):
         response = client.get(next_url())
         assert response.status_code == 200, response.status_code
     times = []
     for _ in range(n):
         page = next_url()
+        if write is not None:
+            write()
         start = time.process_time()
         response = client.get(page)
         times.append(time.process_time() - start)

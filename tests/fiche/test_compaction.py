@@ -34,8 +34,12 @@ def version(dossier_id: int):
 
 
 def notes(dossier, count: int) -> None:
+    """Notes: they move the file's tabs version (its key: ``tabs``)."""
     for i in range(count):
         factories.NoteFactory(dossier=dossier, text=f"note {i}")
+
+
+tabs = versioning.tabs_id
 
 
 @postgresql_only
@@ -43,31 +47,31 @@ def test_a_file_s_rows_become_one_and_its_version_moves_once_more():
     busy, quiet = factories.DossierFactory(), factories.DossierFactory()
     notes(busy, 5)
     notes(quiet, 1)
-    assert rows(busy.pk) >= 5
-    before_busy, before_quiet = version(busy.pk), version(quiet.pk)
-    quiet_rows = rows(quiet.pk)
+    assert rows(tabs(busy.pk)) >= 5
+    before_busy, before_quiet = version(tabs(busy.pk)), version(tabs(quiet.pk))
+    quiet_rows = rows(tabs(quiet.pk))
 
     report = compaction.compact(keep=quiet_rows)
 
-    assert rows(busy.pk) == 1
-    assert version(busy.pk) not in (before_busy, None)
+    assert rows(tabs(busy.pk)) == 1
+    assert version(tabs(busy.pk)) not in (before_busy, None)
     # A file within the limit is left as it was.
-    assert rows(quiet.pk) == quiet_rows and version(quiet.pk) == before_quiet
+    assert rows(tabs(quiet.pk)) == quiet_rows and version(tabs(quiet.pk)) == before_quiet
     assert report.files >= 1 and report.rows_removed >= 4
     # Later writes still move the version.
-    compacted = version(busy.pk)
+    compacted = version(tabs(busy.pk))
     notes(busy, 1)
-    assert version(busy.pk) != compacted
+    assert version(tabs(busy.pk)) != compacted
 
 
 @postgresql_only
 def test_a_dry_run_counts_and_writes_nothing():
     dossier = factories.DossierFactory()
     notes(dossier, 4)
-    before, count = version(dossier.pk), rows(dossier.pk)
+    before, count = version(tabs(dossier.pk)), rows(tabs(dossier.pk))
     report = compaction.compact(dry_run=True)
     assert report.files >= 1 and report.rows_removed >= count - 1
-    assert version(dossier.pk) == before and rows(dossier.pk) == count
+    assert version(tabs(dossier.pk)) == before and rows(tabs(dossier.pk)) == count
 
 
 @postgresql_only
@@ -86,7 +90,7 @@ def test_batches_cover_every_file():
     for dossier in files:
         notes(dossier, 2)
     report = compaction.compact(batch=2)
-    assert all(rows(d.pk) == 1 for d in files)
+    assert all(rows(tabs(d.pk)) == 1 for d in files)
     assert report.files >= 5
 
 
@@ -94,15 +98,17 @@ def test_the_versions_of_deleted_files_are_removed():
     kept, gone = factories.DossierFactory(), factories.DossierFactory()
     notes(kept, 1)
     notes(gone, 1)
+    factories.ContactFactory(dossier=gone)  # its panels' version too
     gone_id = gone.pk
     Dossier.objects.filter(pk=gone_id).delete()
-    assert rows(gone_id) >= 1
-    kept_version = version(kept.pk)
+    assert rows(gone_id) >= 1 and rows(tabs(gone_id)) >= 1
+    kept_version = version(tabs(kept.pk))
 
     report = compaction.compact(keep=100)
 
-    assert rows(gone_id) == 0 and report.orphans == 1
-    assert version(kept.pk) == kept_version
+    assert rows(gone_id) == 0 and rows(tabs(gone_id)) == 0
+    assert report.orphans == 1  # one file, both its versions
+    assert version(tabs(kept.pk)) == kept_version
 
 
 def test_the_page_after_a_compaction_shows_the_file_as_it_is(owner_client, dossier):
@@ -157,10 +163,10 @@ def test_a_write_in_flight_during_a_compaction_still_moves_the_version():
     thread.start()
     assert written.wait(timeout=20)
     compaction.compact()
-    after_compaction = version(dossier.pk)
-    assert rows(dossier.pk) == 1  # the agent's row is not visible yet
+    after_compaction = version(tabs(dossier.pk))
+    assert rows(tabs(dossier.pk)) == 1  # the agent's row is not visible yet
     compacted.set()
     thread.join(timeout=20)
     assert not thread.is_alive() and outcome == {"waited": False}
-    assert rows(dossier.pk) >= 2
-    assert version(dossier.pk) != after_compaction
+    assert rows(tabs(dossier.pk)) >= 2
+    assert version(tabs(dossier.pk)) != after_compaction

@@ -91,11 +91,15 @@ def test_the_tables_of_a_file_are_found_from_the_models():
 
 def test_every_update_of_a_file_s_table_moves_its_version_and_no_other(full_file):
     """A plain UPDATE of one row of each table (what an import's or the planner's
-    raw statement does): the file's version moves, another file's does not."""
+    raw statement does): the file's version of that table's part moves (the tabs' for
+    notes, pieces and journal, the panels' for the others), the other part's does not,
+    nor another file's."""
     other = factories.DossierFactory()
     factories.NoteFactory(dossier=other)
     quote = connection.ops.quote_name
     checked = []
+    tab_tables = versioning.tab_tables()
+    tabs = versioning.tabs_id
     for table, (column, fk, parent, pk) in versioning.file_tables().items():
         where = (
             f"{quote(column)} = %s"
@@ -106,14 +110,19 @@ def test_every_update_of_a_file_s_table_moves_its_version_and_no_other(full_file
             cursor.execute(f"SELECT COUNT(*) FROM {quote(table)} WHERE {where}", [full_file.pk])
             if not cursor.fetchone()[0]:
                 continue
-            before, others = version(full_file.pk), version(other.pk)
+            moved, kept = full_file.pk, tabs(full_file.pk)
+            if table in tab_tables:
+                moved, kept = kept, moved
+            before, unmoved = version(moved), version(kept)
+            others = version(other.pk), version(tabs(other.pk))
             key = [f.column for f in _model(table)._meta.concrete_fields if f.primary_key][0]
             cursor.execute(
                 f"UPDATE {quote(table)} SET {quote(key)} = {quote(key)} WHERE {where}",
                 [full_file.pk],
             )
-        assert version(full_file.pk) not in (None, before), table
-        assert version(other.pk) == others, table
+        assert version(moved) not in (None, before), table
+        assert version(kept) == unmoved, table
+        assert (version(other.pk), version(tabs(other.pk))) == others, table
         checked.append(table)
     # The page's own tables all had a row here.
     assert {
@@ -155,9 +164,9 @@ def test_inserts_and_deletes_move_the_version_through_a_parent_too(dossier, owne
     ContactPoint.objects.filter(pk=point.pk).update(last_evidence=None)
     Evidence.objects.filter(pk=evidence.pk).delete()  # through its means (a parent)
     assert version(dossier.pk) != before
-    before = version(dossier.pk)
+    before = version(dossier.pk), version(versioning.tabs_id(dossier.pk))
     Note.objects.filter(dossier=dossier).delete()  # nothing deleted: nothing moves
-    assert version(dossier.pk) == before
+    assert (version(dossier.pk), version(versioning.tabs_id(dossier.pk))) == before
 
 
 def test_a_many_to_many_row_moves_its_file_s_version(dossier, owner):
@@ -232,3 +241,27 @@ def test_every_table_the_content_reads_has_its_triggers(owner_client, full_file,
         own = {"dossiers_dossier", "django_session"}
         uncovered = content_tables - versioning.covered_tables() - own
         assert not uncovered, (tab, uncovered)
+
+
+def test_the_panels_read_no_tab_s_table_and_the_tabs_nothing_else(rf, full_file, owner):
+    """The two parts of the content are cached under two versions: a write to the
+    tabs' tables moves only theirs, so no panel may show what is in them, and the tabs
+    may show nothing of the panels' tables (else a part would be served stale)."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from fiche import views
+
+    request = rf.get("/")
+    request.user, request.session, request.htmx = owner, SessionStore(), False
+    tab_tables = versioning.tab_tables()
+    global_tables = versioning.covered_tables() - set(versioning.file_tables())
+    with CaptureQueriesContext(connection) as panels:
+        views.panels_context(request, full_file)
+    read = {t for q in panels.captured_queries for t in _TABLE.findall(q["sql"])}
+    assert read and not read & tab_tables
+    for tab in views.TAB_PANELS:
+        with CaptureQueriesContext(connection) as tabs:
+            views.tabs_context(request, full_file, tab)
+        read = {t for q in tabs.captured_queries for t in _TABLE.findall(q["sql"])}
+        assert read & tab_tables, tab
+        assert read <= tab_tables | global_tables | {"dossiers_dossier"}, (tab, read)
