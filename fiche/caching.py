@@ -21,7 +21,7 @@ rendered as a placeholder and put in afterwards (``recouvrement.csrf``), so that
 cached HTML never carries a token. Nothing else in the content comes from the request.
 
 The cache is the ``fiche`` alias (settings: local memory, per process, bounded:
-``FICHE_CACHE_ENTRIES``, 500 by default, about 10 KB each; or Redis, shared by every
+``FICHE_CACHE_ENTRIES``, 1,000 parts by default, two a page; or Redis, shared by every
 worker, with ``FICHE_CACHE_URL``). The key also holds a digest of the code that
 renders (``code_digest``): a cache that outlives the processes (Redis) never serves
 a page rendered by the previous release's templates.

@@ -88,7 +88,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fiche",
         "TIMEOUT": 24 * 3600,
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FICHE_CACHE_ENTRIES", "500"))},
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FICHE_CACHE_ENTRIES", "1000"))},
     },
 }
 # FICHE_CACHE_URL=redis://host:6379/4: the rendered client files in Redis, shared by
