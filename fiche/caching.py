@@ -122,7 +122,7 @@ def _dossier_with_versions(pk):
                 versioning.version_sql(vendor, f'"{table}"."id"'), ()
             ),
             fiche_tabs=RawSQL(  # noqa: S611
-                versioning.version_sql(vendor, f'-"{table}"."id"'), ()
+                versioning.version_sql(vendor, versioning.tabs_id_sql(f'"{table}"."id"')), ()
             ),
             fiche_global=RawSQL(  # noqa: S611
                 versioning.version_sql(vendor, str(versioning.GLOBAL)), ()

@@ -55,7 +55,7 @@ GLOBAL = 0  # the row of the global version
 NOT_SHOWN = {"rgpd_consultationtrace"}
 
 #: The tabs' tables (models' labels): their writes move the file's tabs version
-#: (``tabs_id``), not its main one. No other panel of the page reads them
+#: (``tabs_id``), not its panels' one. No other panel of the page reads them
 #: (tests/fiche/test_versioning.py).
 TAB_MODELS = ("dossiers.Note", "pieces.Piece", "dossiers.JournalEntry")
 
@@ -63,6 +63,11 @@ TAB_MODELS = ("dossiers.Note", "pieces.Piece", "dossiers.JournalEntry")
 def tabs_id(dossier_id: int) -> int:
     """The key of a file's tabs version: its id negated (ids are positive)."""
     return -dossier_id
+
+
+def tabs_id_sql(dossier_sql: str) -> str:
+    """``tabs_id`` in SQL, of the SQL of a file's id."""
+    return f"-({dossier_sql})"
 
 
 def tab_tables() -> set[str]:
@@ -164,7 +169,7 @@ def _expression(row: str, spec, quote, tabs: bool = False) -> str:
             f"(SELECT p.{quote(column)} FROM {quote(parent)} p "
             f"WHERE p.{quote(pk)} = {row}.{quote(fk)})"
         )
-    return f"-({expression})" if tabs else expression
+    return tabs_id_sql(expression) if tabs else expression
 
 
 def _trigger_names(table: str) -> list[str]:
