@@ -220,8 +220,15 @@ def test_a_star_change_has_the_panels_rendered_again(owner_client, owner, dossie
 
 
 def test_each_tab_has_its_own_entry_the_panels_one(owner_client, dossier, contact):
-    page(owner_client, dossier)
-    html = page(owner_client, dossier, onglet="journal")
+    owner_client.get(url(dossier))  # the session's first request refreshes its expiry
+    caches_clear()
+    with CaptureQueriesContext(connection) as rendered:
+        page(owner_client, dossier)
+    # Another tab: its own part rendered, the panels' served (one entry for every tab).
+    with CaptureQueriesContext(connection) as other_tab:
+        html = page(owner_client, dossier, onglet="journal")
+    assert len(other_tab) < len(rendered)
+    assert not any("contacts_" in q["sql"] for q in other_tab.captured_queries)
     assert 'id="pane-journal"' in html and "data-tab-placeholder" in html
     with CaptureQueriesContext(connection) as served:
         again = page(owner_client, dossier, onglet="journal")
