@@ -205,21 +205,86 @@ def _url(dossier_id: int) -> str:
     return reverse("dossiers:detail", args=[dossier_id])
 
 
+# What « À faire » holds of the money side, one rule each (user_id, today, since:
+# the first day a broken promise is still shown). The page lists them
+# (worklist_items) and the navigation counts them (worklist_counts) from these.
+def _instalments_due(*, user_id: int, today: datetime.date, since: datetime.date) -> QuerySet:
+    return Instalment.objects.filter(
+        promise__dossier__assigned_to_id=user_id,
+        promise__status=Promise.Status.RUNNING,
+        state=Instalment.State.PENDING,
+        due_date__lte=today,
+    )
+
+
+def _promises_broken(*, user_id: int, today: datetime.date, since: datetime.date) -> QuerySet:
+    return Instalment.objects.filter(
+        promise__dossier__assigned_to_id=user_id,
+        promise__status=Promise.Status.BROKEN,
+        promise__closed_on__gte=since,
+        state=Instalment.State.MISSED,
+    ).exclude(  # A new promise on the file settles the matter.
+        promise__dossier__promises__status=Promise.Status.RUNNING
+    )
+
+
+def _disputes_to_follow(*, user_id: int, today: datetime.date, since: datetime.date) -> QuerySet:
+    # The dispute's own agent, else the file's.
+    return Dispute.objects.filter(
+        Q(assigned_to_id=user_id) | Q(assigned_to__isnull=True, dossier__assigned_to_id=user_id),
+        status=Dispute.Status.OPEN,
+        follow_up_date__lte=today,
+    )
+
+
+def _answers_awaited(*, user_id: int, today: datetime.date, since: datetime.date) -> QuerySet:
+    return ExternalAction.objects.filter(
+        dossier__assigned_to_id=user_id, answered_at__isnull=True, deadline__lte=today
+    )
+
+
+def _rule_values(user, today: datetime.date) -> dict:
+    return {
+        "user_id": user.pk,
+        "today": today,
+        "since": today - datetime.timedelta(days=BROKEN_PROMISE_DAYS),
+    }
+
+
+def _counted(rule) -> prepared:
+    return prepared(
+        lambda user_id, today, since: (
+            rule(user_id=user_id, today=today, since=since).order_by().values("pk")
+        )
+    )
+
+
+_COUNTED = tuple(
+    _counted(rule)
+    for rule in (_instalments_due, _promises_broken, _disputes_to_follow, _answers_awaited)
+)
+
+
+def worklist_counts(*, user, today: datetime.date) -> list[tuple[str, tuple]]:
+    """The SQL and parameters of one ``SELECT`` of the keys of each kind of
+    ``worklist_items`` (as many rows as items), compiled once per process: the
+    navigation counts them inside its own statement (relances.selectors)."""
+    values = _rule_values(user, today)
+    parts = []
+    for shape in _COUNTED:
+        queryset = shape.queryset(**values)
+        parts.append(queryset.query.get_compiler(using=queryset.db).as_sql())
+    return parts
+
+
 def worklist_items(*, user, today: datetime.date) -> list[dict]:
     """What is due today or late on the user's files: instalments (due, or missed
     and their promise broken), dispute follow-ups, external-action deadlines. Each
     item: kind, label, dossier, due_date, amount, url. Five queries."""
-    mine = Q(dossier__assigned_to=user)
+    values = _rule_values(user, today)
     items: list[dict] = []
     instalments = (
-        Instalment.objects.filter(
-            Q(promise__dossier__assigned_to=user),
-            promise__status=Promise.Status.RUNNING,
-            state=Instalment.State.PENDING,
-            due_date__lte=today,
-        )
-        .select_related("promise__dossier")
-        .order_by("due_date", "id")
+        _instalments_due(**values).select_related("promise__dossier").order_by("due_date", "id")
     )
     for instalment in instalments:
         dossier = instalment.promise.dossier
@@ -237,18 +302,8 @@ def worklist_items(*, user, today: datetime.date) -> list[dict]:
                 "url": _url(dossier.pk),
             }
         )
-    since = today - datetime.timedelta(days=BROKEN_PROMISE_DAYS)
     broken = (
-        Instalment.objects.filter(
-            Q(promise__dossier__assigned_to=user),
-            promise__status=Promise.Status.BROKEN,
-            promise__closed_on__gte=since,
-            state=Instalment.State.MISSED,
-        )
-        # A new promise on the file settles the matter.
-        .exclude(promise__dossier__promises__status=Promise.Status.RUNNING)
-        .select_related("promise__dossier")
-        .order_by("due_date", "id")
+        _promises_broken(**values).select_related("promise__dossier").order_by("due_date", "id")
     )
     for instalment in broken:
         dossier = instalment.promise.dossier
@@ -264,11 +319,7 @@ def worklist_items(*, user, today: datetime.date) -> list[dict]:
             }
         )
     disputes = list(
-        Dispute.objects.filter(
-            Q(assigned_to=user) | (Q(assigned_to__isnull=True) & mine),
-            status=Dispute.Status.OPEN,
-            follow_up_date__lte=today,
-        )
+        _disputes_to_follow(**values)
         .select_related("dossier", "reason")
         .order_by("follow_up_date", "id")
     )
@@ -289,11 +340,7 @@ def worklist_items(*, user, today: datetime.date) -> list[dict]:
                 "url": _url(dispute.dossier_id),
             }
         )
-    actions = (
-        ExternalAction.objects.filter(mine, answered_at__isnull=True, deadline__lte=today)
-        .select_related("dossier")
-        .order_by("deadline", "id")
-    )
+    actions = _answers_awaited(**values).select_related("dossier").order_by("deadline", "id")
     for action in actions:
         items.append(
             {

@@ -93,3 +93,65 @@ def test_an_external_action_deadline_sorts_with_the_others(owner_client, dossier
         response = owner_client.get(reverse("relances:worklist"), {"tri": sort})
         assert response.status_code == 200
         assert "Action externe" in response.content.decode()
+
+
+def test_the_navigation_count_is_the_worklist_length(owner_client, dossier, invoices, owner):
+    """The badge of « À faire » in the navigation counts what the page lists, the
+    payments' items too (instalments due, broken promises, dispute follow-ups,
+    external-action deadlines): both read the same rules (paiements.selectors)."""
+    from paiements.services import external_action_open, promises_evaluate
+    from relances.selectors import worklist_count
+    from tests import factories
+
+    days = datetime.timedelta
+    colleague = factories.agent(username="collegue")
+    reason = DisputeReason.objects.filter(active=True).first()
+    # A promise due today on the file, a dispute to follow and an answer awaited.
+    promise_create(
+        dossier=dossier, plan=[(TODAY, Decimal("50.00"))], today=TODAY - days(5), user=owner
+    )
+    dispute_open(
+        dossier=dossier, receivables=[invoices[1]], reason=reason, follow_up_date=TODAY, user=owner
+    )
+    external_action_open(
+        dossier=dossier, recipient="comptabilite", request="Vérifier", deadline=TODAY, user=owner
+    )
+    # Not due yet: in neither.
+    external_action_open(
+        dossier=dossier, recipient="commercial", request="Plus tard", deadline=TODAY + days(3)
+    )
+    # A promise broken on another file of mine, and a next action there.
+    other = factories.DossierFactory(assigned_to=owner, next_action_date=TODAY)
+    receivable(other, "G1", "80.00", due=TODAY - days(40))
+    promise_create(
+        dossier=other, plan=[(TODAY - days(10), Decimal("80.00"))], today=TODAY - days(12)
+    )
+    promises_evaluate(today=TODAY)
+    # The colleague's own dispute, on the colleague's file.
+    theirs = factories.DossierFactory(assigned_to=colleague)
+    receivable(theirs, "H1", "10.00", due=TODAY - days(40))
+    dispute_open(
+        dossier=theirs,
+        receivables=list(theirs.receivables.all()),
+        reason=reason,
+        follow_up_date=TODAY,
+    )
+
+    items = worklist(user=owner, today=TODAY)
+    assert {item.kind for item in items} >= {
+        "instalment_due",
+        "promise_broken",
+        "dispute_follow_up",
+        "external_deadline",
+        "next_action",
+    }
+    assert worklist_count(user=owner, today=TODAY) == len(items)
+    assert (
+        worklist_count(user=colleague, today=TODAY)
+        == len(worklist(user=colleague, today=TODAY))
+        == 1
+    )
+    html = owner_client.get(reverse("relances:worklist")).content.decode()
+    assert (
+        f'data-testid="worklist-count"><span class="visually-hidden">(</span>{len(items)}<' in html
+    )
