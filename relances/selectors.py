@@ -406,6 +406,8 @@ def payment_items(*, user, today: datetime.date) -> list[WorklistItem]:
         WorklistItem(
             **{**item, "amount": item["amount"] or Decimal(0)},
             kind_label=str(KIND_LABELS.get(item["kind"], "")),
+            # What to do is on the file's payments panel.
+            actions=(WorklistAction(_("Ouvrir le dossier"), item["url"] + "#paiements", "get"),),
         )
         for item in payments_worklist_items(user=user, today=today)
     ]

@@ -101,3 +101,46 @@ def test_agent_confirms_one_send_and_ignores_another(worklist_page):
     assert not Communication.objects.filter(dossier=page.skipped).exists()
     assert PlannedAction.objects.get(dossier=page.skipped, step__order=5).state == "ignoree"
     assert page.js_errors == []
+
+
+def test_the_badge_counts_the_promises_and_their_row_opens_the_payments(page, owner):
+    """A broken promise and a dispute to follow are counted by the navigation's badge
+    as the page lists them; the row's « Ouvrir le dossier », reached with the keyboard,
+    opens the file on its payments panel."""
+    from decimal import Decimal
+
+    from paiements.models import DisputeReason
+    from paiements.services import dispute_open, promise_create, promises_evaluate
+    from tests import factories
+    from tests.paiements.helpers import receivable
+
+    today = timezone.localdate()
+    days = datetime.timedelta
+    broken = factories.DossierFactory(assigned_to=owner, reference="ACC-3001")
+    receivable(broken, "F1", "120.00", due=today - days(40))
+    promise_create(
+        dossier=broken, plan=[(today - days(10), Decimal("120.00"))], today=today - days(12)
+    )
+    promises_evaluate(today=today)
+    disputed = factories.DossierFactory(assigned_to=owner, reference="ACC-3002")
+    invoice = receivable(disputed, "F2", "80.00", due=today - days(20))
+    dispute_open(
+        dossier=disputed,
+        receivables=[invoice],
+        reason=DisputeReason.objects.filter(active=True).first(),
+        follow_up_date=today,
+        user=owner,
+    )
+    sign_in(page, "agnes")
+    page.goto("/a-faire/")
+    expect(page.get_by_test_id("worklist-total")).to_have_text("2")
+    expect(page.get_by_test_id("worklist-count")).to_have_text("(2)")
+    row = page.get_by_role("row").filter(has_text="ACC-3001")
+    expect(row).to_contain_text("Promesse non tenue")
+    link = row.get_by_role("link", name="Ouvrir le dossier — ACC-3001")
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/dossiers/{broken.pk}/#paiements")
+    expect(page.get_by_role("heading", name="Paiements")).to_be_visible()
+    expect(page.get_by_test_id("derniere-promesse")).to_contain_text("non tenue")
+    assert page.js_errors == []

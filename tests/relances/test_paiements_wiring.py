@@ -146,6 +146,15 @@ def test_the_navigation_count_is_the_worklist_length(owner_client, dossier, invo
         "next_action",
     }
     assert worklist_count(user=owner, today=TODAY) == len(items)
+    # Each payments' item opens the file on its payments panel.
+    money = [item for item in items if item.kind != "next_action"]
+    assert {(a.label, a.method) for item in money for a in item.actions} == {
+        ("Ouvrir le dossier", "get")
+    }
+    assert {item.actions[0].url for item in money} == {
+        f"/dossiers/{dossier.pk}/#paiements",
+        f"/dossiers/{other.pk}/#paiements",
+    }
     assert (
         worklist_count(user=colleague, today=TODAY)
         == len(worklist(user=colleague, today=TODAY))
