@@ -291,7 +291,7 @@ def worklist_items(*, user, today: datetime.date) -> list[dict]:
         items.append(
             {
                 "kind": "instalment_due",
-                "label": _("Échéance de %(amount)s du %(date)s à vérifier")
+                "label": _("%(amount)s du %(date)s à vérifier")  # beside its kind, « Échéance »
                 % {
                     "amount": format_euros(instalment.amount),
                     "date": f"{instalment.due_date:%d/%m/%Y}",
@@ -310,7 +310,8 @@ def worklist_items(*, user, today: datetime.date) -> list[dict]:
         items.append(
             {
                 "kind": "promise_broken",
-                "label": _("Promesse non tenue : échéance du %(date)s impayée")
+                # (The kind, « Promesse non tenue », is shown beside it.)
+                "label": _("Échéance du %(date)s impayée")
                 % {"date": f"{instalment.due_date:%d/%m/%Y}"},
                 "dossier": dossier,
                 "due_date": instalment.due_date,
