@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from fiche import caching
 from recouvrement import csrf
+from tests.redis_server import redis_or_skip
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +26,7 @@ PREFIX = f"recouvrement-tests-{os.getpid()}"
 
 
 def _redis():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis at 127.0.0.1:6379 (CI has one)")
-    return client
+    return redis_or_skip(REDIS_URL)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import time_machine
 from contacts.models import Communication
 from relances.models import PlannedAction
 from relances.planner import plan
+from tests.redis_server import redis_or_skip
 
 from .conftest import at, due_dossier
 
@@ -22,12 +23,7 @@ DUE = datetime.date(2026, 1, 5)
 
 @pytest.fixture
 def rq_backend(settings):
-    redis = pytest.importorskip("redis")
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        connection.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis server at 127.0.0.1:6379")
+    connection = redis_or_skip(REDIS_URL)
     connection.flushdb()  # db 3 belongs to these tests
     settings.RQ_QUEUES = {"default": {"URL": REDIS_URL}}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
