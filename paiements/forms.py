@@ -193,7 +193,9 @@ class PromiseForm(DossierForm):
 class DisputeForm(DossierForm):
     receivables = ReceivableChoiceField(label=_("Factures contestées"), queryset=None)
     reason = forms.ModelChoiceField(
-        label=_("Motif"), queryset=DisputeReason.objects.filter(active=True)
+        label=_("Motif"),
+        queryset=DisputeReason.objects.filter(active=True),
+        empty_label=_("— choisissez un motif —"),
     )
     comment = forms.CharField(
         label=_("Commentaire"),
