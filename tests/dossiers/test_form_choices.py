@@ -3,6 +3,8 @@ Django's « --------- » where a person must choose."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -31,8 +33,6 @@ FORMS = [
 
 @pytest.mark.parametrize("name", FORMS)
 def test_no_django_dashes_among_the_choices(client, name):
-    import datetime
-
     manager = factories.manager()
     dossier = factories.DossierFactory(assigned_to=manager)
     receivable(dossier, "F1", "100.00", due=datetime.date(2026, 10, 1))
