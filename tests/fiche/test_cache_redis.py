@@ -25,13 +25,9 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 PREFIX = f"recouvrement-tests-{os.getpid()}"
 
 
-def _redis():
-    return redis_or_skip(REDIS_URL)
-
-
 @pytest.fixture
 def redis_cache(settings):
-    client = _redis()
+    client = redis_or_skip(REDIS_URL)
     forget(client)
     settings.CACHES = {
         **settings.CACHES,
